@@ -1,0 +1,87 @@
+"""PartnerMesh: a portal that turns a partner ecosystem's hub into a mesh."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal import config as config_module
+from portal.config import PROJECT_ROOT
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → db → extensions → blueprints → CLI."""
+    settings = config_module.from_environment()
+    if config:
+        settings.update(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_database(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    from portal import models  # noqa: F401  - every table registered on the metadata
+    from portal.db import db
+
+    db.init_app(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import web
+    from portal.extensions import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, talisman
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+    app.config.update(
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    web.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.companies.views import bp as companies_bp
+    from portal.directory.views import bp as directory_bp
+    from portal.home.views import bp as home_bp
+    from portal.mail.views import bp as mail_bp
+    from portal.profiles.views import bp as profiles_bp
+    from portal.tags.views import bp as tags_bp
+
+    for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,78 @@
+"""Settings from the environment, read in one place.
+
+Every variable is documented in README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    """The folder that holds all local state (database, outbox, uploads, index)."""
+    return Path(os.environ.get("PORTAL_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    """A stable secret: from the environment, else generated once into the instance folder.
+
+    A generated constant in the code would be shared by every install; a per-process
+    random key would log everybody out on each restart.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from environment variables."""
+    folder = instance_path()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'portal.db'}"
+    redis_url = os.environ.get("REDIS_URL", "")
+    return {
+        "INSTANCE_PATH": str(folder),
+        "SECRET_KEY": _secret_key(folder),
+        "DATABASE_URL": normalize_database_url(database_url),
+        "REDIS_URL": redis_url,
+        "SERVER_NAME_FOR_MAIL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "PartnerMesh <no-reply@partnermesh.local>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", True),
+        "DEV_OUTBOX_PAGE": _bool("PORTAL_DEV_OUTBOX", not os.environ.get("SMTP_HOST")),
+        "SESSION_COOKIE_SECURE": _bool("PORTAL_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SECURE": _bool("PORTAL_SECURE_COOKIES", False),
+        "FORCE_HTTPS": _bool("PORTAL_FORCE_HTTPS", False),
+        "RATELIMIT_ENABLED": _bool("PORTAL_RATELIMIT", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
+        "AVATAR_MAX_BYTES": int(os.environ.get("PORTAL_AVATAR_MAX_BYTES", str(1024 * 1024))),
+        "SQL_ECHO": _bool("PORTAL_SQL_ECHO", False),
+    }
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

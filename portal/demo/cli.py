@@ -1,0 +1,2 @@
+def register(app):
+    """Attach this feature's commands."""

@@ -1,0 +1,8 @@
+"""Import every feature's models so that metadata (Alembic, tests) sees all tables."""
+
+from portal.admin.models import SiteSetting  # noqa: F401
+from portal.auth.models import User  # noqa: F401
+from portal.companies.models import Company, CompanyDomain, CompanyInvitation, CompanyTag  # noqa: F401
+from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.profiles.models import Connection, ConnectionRequest, Person, PersonLink, PersonTag  # noqa: F401
+from portal.tags.models import Tag, TagAlias  # noqa: F401

@@ -1,0 +1,8 @@
+"""Placeholder routes; the feature replaces them."""
+from flask import Blueprint
+
+bp = Blueprint("tags", __name__)
+
+@bp.route("/tags")
+def index():
+    return "TODO"

@@ -1,0 +1,96 @@
+"""Request-level wiring shared by every blueprint: login loading, the members-only gate,
+error pages, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.db import db
+from portal.extensions import login_manager
+from portal.markdown import render_markdown
+
+# Endpoints reachable while the portal is members-only and nobody is logged in.
+OPEN_ENDPOINTS = {"static", "auth.login", "auth.signup", "auth.verify_email", "auth.resend_verification",
+                  "auth.forgot_password", "auth.reset_password", "auth.logout", "mail.outbox",
+                  "mail.outbox_message"}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    app.before_request(_members_only_gate)
+    app.context_processor(_template_context)
+    app.add_template_filter(render_markdown, "markdown")
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _load_user(user_key: str):
+    from portal.auth.services import load_user_for_session
+
+    return load_user_for_session(db.session, user_key)
+
+
+def _members_only_gate():
+    from portal.admin.services import is_members_only
+
+    if current_user.is_authenticated or request.endpoint in OPEN_ENDPOINTS or request.endpoint is None:
+        return None
+    if is_members_only(db.session):
+        flash("This portal is open to members only. Please log in.", "info")
+        return redirect(url_for("auth.login", next=request.full_path))
+    return None
+
+
+def current_person():
+    """The logged-in user's profile, looked up once per request."""
+    if not current_user.is_authenticated:
+        return None
+    if "current_person" not in g:
+        from portal.profiles.services import person_for_user
+
+        g.current_person = person_for_user(db.session, current_user.id)
+    return g.current_person
+
+
+def _template_context() -> dict:
+    return {"current_person": current_person()}
+
+
+def _csrf_error(error: CSRFError):
+    return render_template("errors/error.html", code=400, title="Form expired",
+                           message="The form was out of date or not sent from this site. "
+                                   "Please go back, reload the page and try again."), 400
+
+
+def _http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    messages = {
+        400: "The request could not be understood.",
+        403: "You do not have permission to see this page.",
+        404: "There is nothing at this address.",
+        405: "That action is not allowed here.",
+        413: "The upload is too large.",
+        429: "Too many attempts. Please wait a moment and try again.",
+    }
+    message = error.description if error.code in (400, 403, 413) and error.description else messages.get(
+        error.code, error.description)
+    return render_template("errors/error.html", code=error.code, title=error.name,
+                           message=message), error.code
+
+
+def _unexpected_error(error: Exception):
+    from flask import current_app
+
+    if current_app.config.get("TESTING") and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
+        raise error
+    current_app.logger.exception("unhandled error")
+    return render_template("errors/error.html", code=500, title="Something went wrong",
+                           message="The error was logged. Please try again."), 500
