@@ -128,3 +128,15 @@ def connection_ids(session: Session, person_id: int) -> set[int]:
     rows = session.execute(select(Connection.person_a_id, Connection.person_b_id).where(
         or_(Connection.person_a_id == person_id, Connection.person_b_id == person_id)))
     return {b if a == person_id else a for a, b in rows}
+
+
+def set_company_membership(session: Session, person: Person, company_id: int | None, *,
+                           role: str = "member", status: str = "active") -> None:
+    """Attach a person to a company (or detach with company_id None). Companies call this."""
+    if role not in {"member", "admin"} or status not in {"active", "pending"}:
+        raise ValueError((role, status))
+    person.company_id = company_id
+    person.company_role = role if company_id else "member"
+    person.membership_status = status if company_id else "active"
+    session.flush()
+    queue_event(session, "person.changed", {"person_id": person.id})

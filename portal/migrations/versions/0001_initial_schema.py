@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 870918b25a2d
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:35:49.064347
+Create Date: 2026-11-22 22:39:00.370682
 """
 from alembic import op
 import sqlalchemy as sa
 import portal.db
 
 
-revision = '870918b25a2d'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
