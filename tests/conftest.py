@@ -120,3 +120,66 @@ def extract_link(text_body: str, path_fragment: str) -> str:
     match = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)", text_body)
     assert match, f"no link with {path_fragment!r} in mail:\n{text_body}"
     return match.group(1)
+
+
+# --- Browser tests: a real server on loopback and headless Chromium ---------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+class LiveServer:
+    """The portal served by werkzeug in a thread, on its own migrated SQLite database."""
+
+    def __init__(self, app, server, thread):
+        self.app, self._server, self._thread = app, server, thread
+        self.url = f"http://127.0.0.1:{server.server_port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    folder = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{folder / 'live.db'}"
+    upgrade(url)
+    live_app = create_app({
+        "TESTING": False, "DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "live-secret",
+        "RATELIMIT_ENABLED": False, "DEV_OUTBOX_PAGE": True, "SMTP_HOST": "",
+    })
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    live = LiveServer(live_app, server, thread)
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        service_missing(f"Chromium ({CHROMIUM}; apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("Playwright for Python")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    browser_page = context.new_page()
+    browser_page.set_default_timeout(10_000)
+    yield browser_page
+    context.close()
