@@ -63,6 +63,7 @@ def from_environment() -> dict:
         "FORCE_HTTPS": _bool("PORTAL_FORCE_HTTPS", False),
         "RATELIMIT_ENABLED": _bool("PORTAL_RATELIMIT", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "partnermesh"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
         "AVATAR_MAX_BYTES": int(os.environ.get("PORTAL_AVATAR_MAX_BYTES", str(1024 * 1024))),
         "SQL_ECHO": _bool("PORTAL_SQL_ECHO", False),
