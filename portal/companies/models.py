@@ -72,3 +72,22 @@ class CompanyInvitation(Base):
     invited_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
+
+# Choices for company profiles (and the directory filters that use them).
+INDUSTRIES = (
+    "Software", "Logistics", "Manufacturing", "Retail", "Financial services", "Healthcare", "Energy",
+    "Public sector", "Telecommunications", "Professional services", "Education", "Media", "Other",
+)
+_FALLBACK_REGIONS = (
+    "North America", "Latin America", "Western Europe", "Northern Europe", "Southern Europe",
+    "Central & Eastern Europe", "Middle East", "Africa", "South Asia", "East Asia", "Southeast Asia", "Oceania",
+)
+
+
+def company_regions() -> tuple[str, ...]:
+    """The region list shared with profiles (portal.profiles.models.REGIONS) when it exists."""
+    try:
+        from portal.profiles.models import REGIONS
+    except ImportError:
+        return _FALLBACK_REGIONS
+    return tuple(REGIONS)

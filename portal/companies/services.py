@@ -18,8 +18,14 @@ from portal.text import clean_line, slugify
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
+# Slugs that would collide with fixed routes under /companies/.
+RESERVED_COMPANY_SLUGS = {"new"}
+
+
 def unique_company_slug(session: Session, name: str) -> str:
     base = slugify(name, 60)
+    if base in RESERVED_COMPANY_SLUGS:
+        base = f"{base}-company"
     slug, n = base, 1
     while session.scalar(select(Company.id).where(Company.slug == slug)) is not None:
         n += 1
