@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     web.init_app(app)
+    from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
 
 
 def _register_blueprints(app: Flask) -> None:

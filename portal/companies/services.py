@@ -125,3 +125,25 @@ def company_tags(session: Session, company_ids: Iterable[int]) -> dict[int, dict
     for company_id, kind, tag in rows:
         result[company_id][kind].append(tag)
     return result
+
+
+def accept_invitation_for(session: Session, person) -> bool:  # person: portal.profiles.models.Person
+    """Sign-up: if an open invitation exists for the person's email, make them an active member
+    with the invited role and mark the invitation accepted. False when there is none (or the
+    person already belongs to another company)."""
+    from portal.companies.models import CompanyInvitation
+    from portal.db import utcnow
+    from portal.profiles.services import set_company_membership
+
+    if not person.email:
+        return False
+    invitation = session.scalar(select(CompanyInvitation).where(
+        CompanyInvitation.email == person.email.lower(), CompanyInvitation.accepted_at.is_(None))
+        .order_by(CompanyInvitation.created_at.desc(), CompanyInvitation.id.desc()).limit(1))
+    if invitation is None or person.company_id not in (None, invitation.company_id):
+        return False
+    role = invitation.role if invitation.role in ("member", "admin") else "member"
+    set_company_membership(session, person, invitation.company_id, role=role, status="active")
+    invitation.accepted_at = utcnow()
+    session.flush()
+    return True
