@@ -5,14 +5,17 @@ from __future__ import annotations
 from flask import url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.companies.models import COMPANY_SIZES, INDUSTRIES, PARTNER_TYPES, company_regions
 
 
-def _choices(values, empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [(v, v) for v in values]
+def _choices(values, empty: str) -> list[SelectChoice]:
+    return [SelectChoice("", empty)] + [SelectChoice(v, v) for v in values]
+
+
+ROLE_CHOICES = [SelectChoice("member", "Member"), SelectChoice("admin", "Admin")]
 
 
 def _max(n: int) -> dict:
@@ -39,8 +42,8 @@ class CompanyForm(FlaskForm):
     region = SelectField("Region", validate_choice=False)
     size = SelectField("Size (employees)", choices=_choices(COMPANY_SIZES, "— Choose a size —"),
                        validate_choice=False)
-    partner_type = SelectField("Partner type", choices=list(PARTNER_TYPES.items()), default="other",
-                               validate_choice=False)
+    partner_type = SelectField("Partner type", choices=[SelectChoice(k, v) for k, v in PARTNER_TYPES.items()],
+                               default="other", validate_choice=False)
     offers = StringField("Capabilities offered", validators=[Length(max=2000)],
                          description="Comma-separated, e.g. SAP consulting, Data migration")
     needs = StringField("Looking for", validators=[Length(max=2000)],
@@ -59,11 +62,11 @@ class CompanyForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField("Email address", render_kw=_max(254),
                        validators=[DataRequired("Please enter an email address."), Length(max=254)])
-    role = SelectField("Role", choices=[("member", "Member"), ("admin", "Admin")], validate_choice=False)
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("member", "Member"), ("admin", "Admin")], validate_choice=False)
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
 
 
 class ActionForm(FlaskForm):
@@ -71,4 +74,4 @@ class ActionForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
-    verified = SelectField(choices=[("1", "Verify"), ("0", "Unverify")], validate_choice=False)
+    verified = SelectField(choices=[SelectChoice("1", "Verify"), SelectChoice("0", "Unverify")], validate_choice=False)

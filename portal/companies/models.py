@@ -39,6 +39,11 @@ class Company(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
+    def initials(self) -> str:
+        words = [w for w in self.name.split() if w[:1].isalnum()]
+        return ("".join(w[0] for w in words[:2]) or "?").upper()
+
+    @property
     def partner_type_label(self) -> str:
         return PARTNER_TYPES.get(self.partner_type, self.partner_type)
 
