@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import test_auth_support as support
 from sqlalchemy import select
+from test_auth_support import PASSWORD, mails_to
 
 from portal.auth import passwords, services, tokens
 from portal.auth.models import User
@@ -11,7 +13,8 @@ from portal.companies.models import CompanyInvitation
 from portal.companies.services import create_company, set_company_domains
 from portal.errors import DomainError
 from portal.profiles.services import create_person, person_for_user
-from test_auth_support import PASSWORD, fast_password_hashing, mails_to  # noqa: F401
+
+fast_password_hashing = support.fast_password_hashing  # fixture
 
 SECRET = "test-secret"
 

@@ -36,3 +36,19 @@ def read_eml(outbox_dir: Path, message: OutboxMessage) -> email.message.EmailMes
 
 def mail_body(outbox_dir: Path, message: OutboxMessage) -> str:
     return read_eml(outbox_dir, message).get_content()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session for HTTP tests that does not keep an app context pushed.
+
+    conftest's `session` fixture holds an app context open; the test client's requests then
+    reuse it and its `g`, where Flask-Login caches the logged-in user: a login or logout would
+    leak from one request (and one client) into the next.
+    """
+    from portal.db import db
+
+    with app.app_context():
+        session = db.new_session()
+    yield session
+    session.close()
