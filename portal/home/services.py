@@ -62,9 +62,6 @@ def popular_tags(session: Session, viewer: Viewer, kind: str, limit: int = 12) -
     for tag_id, person_id, visibility in rows:
         if level_allows((visibility or {}).get(field, MEMBERS), person_id, viewer):
             counts[tag_id] += 1
-    top = counts.most_common()
-    if not top:
-        return []
-    tags = {t.id: t for t in session.scalars(select(Tag).where(Tag.id.in_([tag_id for tag_id, _ in top[:limit * 2]])))}
-    ordered = sorted(((tags[i], n) for i, n in top if i in tags), key=lambda pair: (-pair[1], pair[0].name.lower()))
-    return ordered[:limit]
+    top = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+    tags = {t.id: t for t in session.scalars(select(Tag).where(Tag.id.in_([tag_id for tag_id, _ in top] or [0])))}
+    return [(tags[tag_id], n) for tag_id, n in top if tag_id in tags]
