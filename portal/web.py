@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_members_only_gate)
     app.context_processor(_template_context)
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_global(page_url)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -57,6 +58,12 @@ def current_person():
 
         g.current_person = person_for_user(db.session, current_user.id)
     return g.current_person
+
+
+def page_url(number: int) -> str:
+    """This page's URL with another page number; url_for's own options (_external…) never pass through."""
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k != "page"}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, page=number)
 
 
 def _template_context() -> dict:
