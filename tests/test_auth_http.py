@@ -255,6 +255,7 @@ def test_change_password_requires_login_and_current_password(client, db_session)
     assert client.get("/password/change").status_code == 302
     _verified_user(db_session)
     _login(client, "mia@example.com")
+    assert b"Change your password" in client.get("/password/change").data
     response = client.post("/password/change", data={"current_password": "wrong-password-1",
                                                      "password": "a-new-password-1", "confirm": "a-new-password-1"})
     assert b"current password is wrong" in response.data
@@ -265,3 +266,16 @@ def test_account_pages_render(client):
         response = client.get(path)
         assert response.status_code == 200, path
         assert b"<h1>" in response.data and b"<label" in response.data
+
+
+def test_resend_form_on_the_login_page_works_with_csrf(client, db_session, monkeypatch):
+    monkeypatch.setitem(client.application.config, "WTF_CSRF_ENABLED", True)
+    services.register_account(db_session, "Una", "una@example.com", PASSWORD)
+    db_session.commit()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").data.decode())[1]
+    page = _login(client, "una@example.com", csrf_token=token).data.decode()
+    form = page[page.index('action="/verify/resend"'):]
+    resend_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
+    response = client.post("/verify/resend", data={"email": "una@example.com", "csrf_token": resend_token})
+    assert response.status_code == 302
+    assert len(mails_to(db_session, "una@example.com")) == 1

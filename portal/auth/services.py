@@ -92,15 +92,20 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 
 def create_user(session: Session, email: str, password: str, *, verified: bool = False,
-                role: str = ROLE_MEMBER) -> User:
-    """A login account (no profile; see `register_account` for the whole sign-up)."""
+                role: str = ROLE_MEMBER, password_hash: str | None = None) -> User:
+    """A login account (no profile; see `register_account` for the whole sign-up).
+
+    Bulk creators (the demo generator) may pass a `password_hash` made once with
+    `hash_password` instead of paying for one Argon2 hash per account; `password` is then ignored.
+    """
     address = normalize_email(email)
     if role not in ROLES:
         raise DomainError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.", field="role")
-    check_password_policy(password, address)
+    if password_hash is None:
+        check_password_policy(password, address)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise DomainError(DUPLICATE_EMAIL, field="email")
-    user = User(email=address, password_hash=hash_password(password), role=role,
+    user = User(email=address, password_hash=password_hash or hash_password(password), role=role,
                 email_verified_at=utcnow() if verified else None, session_version=1)
     session.add(user)
     session.flush()
