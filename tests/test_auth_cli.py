@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import test_auth_support as support
 from flask_login import login_user
-from test_auth_support import PASSWORD
 from werkzeug.exceptions import Forbidden
 
+import tests.test_auth_support as support
 from portal.auth import services
 from portal.auth.permissions import ecosystem_admin_required
 from portal.profiles.services import person_for_user
+from tests.test_auth_support import PASSWORD
 
 db_session = support.db_session  # fixture
 fast_password_hashing = support.fast_password_hashing  # fixture

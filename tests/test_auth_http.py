@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-import test_auth_support as support
-from conftest import extract_link
 from sqlalchemy import func, select
-from test_auth_support import PASSWORD, mail_body, mails_to
 
+import tests.test_auth_support as support
 from portal.auth import services
 from portal.auth.models import User
 from portal.profiles.services import person_for_user
+from tests.conftest import extract_link
+from tests.test_auth_support import PASSWORD, mail_body, mails_to
 
 db_session = support.db_session  # fixture
 fast_password_hashing = support.fast_password_hashing  # fixture

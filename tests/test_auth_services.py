@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-import test_auth_support as support
 from sqlalchemy import select
-from test_auth_support import PASSWORD, mails_to
 
+import tests.test_auth_support as support
 from portal.auth import passwords, services, tokens
 from portal.auth.models import User
 from portal.companies.models import CompanyInvitation
 from portal.companies.services import create_company, set_company_domains
 from portal.errors import DomainError
 from portal.profiles.services import create_person, person_for_user
+from tests.test_auth_support import PASSWORD, mails_to
 
 fast_password_hashing = support.fast_password_hashing  # fixture
 

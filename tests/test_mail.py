@@ -9,12 +9,12 @@ import socketserver
 import threading
 
 import pytest
-import test_auth_support as support
-from test_auth_support import read_eml
 
+import tests.test_auth_support as support
 from portal.mail import delivery
 from portal.mail.models import OutboxMessage
 from portal.mail.services import queue_mail
+from tests.test_auth_support import read_eml
 
 db_session = support.db_session  # fixture
 
