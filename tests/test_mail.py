@@ -218,3 +218,16 @@ def test_cli_mail_send_retries_pending_mail(app, db_session, runner, monkeypatch
     assert "Sent 1 message(s)" in result.output
     db_session.refresh(message)
     assert message.sent_at is not None
+
+
+def test_dev_outbox_pages_newest_first(client, db_session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_COMMIT", False)
+    for n in range(51):
+        queue_mail(db_session, "many@example.com", f"Message number {n}", "Text")
+    db_session.commit()
+    page = client.get("/dev/outbox").data.decode()
+    assert "Page 1 of 2" in page and "Message number 50" in page and "Message number 0<" not in page
+    assert page.index("Message number 50") < page.index("Message number 49")
+    assert "pending" in page
+    second = client.get("/dev/outbox?page=2").data.decode()
+    assert "Message number 0<" in second
