@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_companies_support import login, make_company, make_user
+from tests.test_companies_support import login, make_company, make_user
 
 from portal.admin.services import is_members_only
 from portal.auth.models import User

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from test_companies_support import make_company, make_user
+from tests.test_companies_support import make_company, make_user
 
 from portal.companies import membership
 from portal.companies.editing import CompanyFields, fields_of, set_verified, update_company

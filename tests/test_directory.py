@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_companies_support import login, make_company, make_user
+from tests.test_companies_support import login, make_company, make_user
 
 from portal.admin.services import set_members_only
 from portal.companies import membership

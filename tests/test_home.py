@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_companies_support import login, make_company, make_user
+from tests.test_companies_support import login, make_company, make_user
 
 from portal.home.services import popular_tags
 from portal.profiles.services import create_person, set_person_tags
