@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -85,8 +85,16 @@ def attach_event_dispatch(factory: sessionmaker) -> None:
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
         queued = session.info.pop("pending_events", [])
-        for name, payload in queued:
-            events.publish(name, payload)
+        if not queued:
+            return
+        if has_app_context():
+            for name, payload in queued:
+                events.publish(name, payload)
+            return
+        # Sessions made outside a request (jobs, tests) still hand events to their app.
+        with session.info["flask_app"].app_context():
+            for name, payload in queued:
+                events.publish(name, payload)
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
@@ -96,9 +104,9 @@ def attach_event_dispatch(factory: sessionmaker) -> None:
 class _AppDatabase:
     """Engine and session factory of one app (kept in app.extensions)."""
 
-    def __init__(self, url: str, echo: bool) -> None:
-        self.engine = make_engine(url, echo=echo)
-        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+    def __init__(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False, info={"flask_app": app})
         attach_event_dispatch(self.sessionmaker)
 
 
@@ -110,7 +118,7 @@ class Database:
     """
 
     def init_app(self, app: Flask) -> None:
-        app.extensions["portal_db"] = _AppDatabase(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
+        app.extensions["portal_db"] = _AppDatabase(app)
         app.teardown_appcontext(self._close_session)
 
     @staticmethod

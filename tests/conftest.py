@@ -95,9 +95,15 @@ def _transaction(request, app):
 
 @pytest.fixture
 def session(app):
-    """The database session, as a service sees it (inside an app context)."""
+    """A database session, as a service sees it.
+
+    No app context stays pushed: the test client's requests get their own context and `g`,
+    as in production (a shared `g` would leak the logged-in user from one request to the next).
+    """
     with app.app_context():
-        yield db.session
+        test_session = db.new_session()
+    yield test_session
+    test_session.close()
 
 
 @pytest.fixture
@@ -117,7 +123,7 @@ def outbox_dir(app) -> Path:
 
 def extract_link(text_body: str, path_fragment: str) -> str:
     """The first URL path in a mail body that contains `path_fragment`."""
-    match = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)", text_body)
+    match = re.search(r"https?://[^/\s]+(/\S*?" + re.escape(path_fragment.lstrip("/")) + r"\S*)", text_body)
     assert match, f"no link with {path_fragment!r} in mail:\n{text_body}"
     return match.group(1)
 

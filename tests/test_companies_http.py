@@ -71,6 +71,7 @@ def test_edit_is_for_company_admins_and_ecosystem_admins(client, session, acme):
     response = client.post(f"/companies/{company.slug}/edit", data={
         "name": "Acme Renamed", "partner_type": "reseller", "offers": "Go, Rust", "email_domains": "acme.example"})
     assert response.status_code == 302
+    session.expire_all()
     assert session.get(Company, company.id).name == "Acme Renamed"
 
 
