@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.test_companies_support import login, make_company, make_user
-
 from portal.admin.services import is_members_only
 from portal.auth.models import User
+from tests.test_companies_support import login, make_company, make_user
 
 
 def _admin(session):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from tests.test_companies_support import login, make_company, make_user
 
 from portal.companies import membership
 from portal.companies.models import Company
 from portal.companies.services import company_domains, company_tags
 from portal.mail.models import OutboxMessage
+from tests.test_companies_support import login, make_company, make_user
 
 XSS = '<script>alert("x")</script>'
 

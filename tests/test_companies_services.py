@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from tests.test_companies_support import make_company, make_user
 
 from portal.companies import membership
 from portal.companies.editing import CompanyFields, fields_of, set_verified, update_company
@@ -13,6 +12,7 @@ from portal.companies.services import company_domains, company_for_email, compan
 from portal.errors import DomainError
 from portal.mail.models import OutboxMessage
 from portal.profiles.services import create_person
+from tests.test_companies_support import make_company, make_user
 
 URLS = {"signup_url": "http://portal.test/signup", "company_url": "http://portal.test/companies/acme"}
 

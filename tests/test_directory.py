@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.test_companies_support import login, make_company, make_user
 
 from portal.admin.services import set_members_only
 from portal.companies import membership
 from portal.directory.services import Filters, parse_filters, search_people
 from portal.profiles.services import create_person, set_person_tags
 from portal.profiles.visibility import Viewer
+from tests.test_companies_support import login, make_company, make_user
 
 
 def _names(html: str) -> set[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.test_companies_support import login, make_company, make_user
-
 from portal.home.services import popular_tags
 from portal.profiles.services import create_person, set_person_tags
 from portal.profiles.visibility import Viewer
+from tests.test_companies_support import login, make_company, make_user
 
 
 def test_empty_ecosystem_shows_hero_and_demo_hint(client):
