@@ -147,3 +147,20 @@ def accept_invitation_for(session: Session, person) -> bool:  # person: portal.p
     invitation.accepted_at = utcnow()
     session.flush()
     return True
+
+
+def company_summary(session: Session, company_id: int | None) -> tuple[str, str] | None:
+    """(name, slug) of a company for links from other features, or None when there is none."""
+    if company_id is None:
+        return None
+    row = session.execute(select(Company.name, Company.slug).where(Company.id == company_id)).first()
+    return (row.name, row.slug) if row else None
+
+
+def company_summaries(session: Session, company_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(name, slug) of several companies in one query, by id (for lists of people)."""
+    ids = {i for i in company_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Company.id, Company.name, Company.slug).where(Company.id.in_(ids)))
+    return {row.id: (row.name, row.slug) for row in rows}

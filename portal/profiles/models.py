@@ -22,6 +22,12 @@ DEFAULT_VISIBILITY = {
     "needs": MEMBERS, "links": MEMBERS,
 }
 PERSON_TAG_KINDS = ("skill", "interest", "offer", "need")
+# The private field that governs each kind of tag.
+TAG_KIND_FIELDS = {"skill": "skills", "interest": "interests", "offer": "offers", "need": "needs"}
+REGIONS = (
+    "North America", "Latin America", "Western Europe", "Northern Europe", "Southern Europe",
+    "Central & Eastern Europe", "Middle East", "Africa", "South Asia", "East Asia", "Southeast Asia", "Oceania",
+)
 COMPANY_ROLE_MEMBER, COMPANY_ROLE_ADMIN = "member", "admin"
 MEMBERSHIP_ACTIVE, MEMBERSHIP_PENDING = "active", "pending"
 

@@ -20,6 +20,7 @@ from portal.profiles.models import (
     Person,
     PersonTag,
 )
+from portal.profiles.visibility import Viewer, visible_fields_for
 from portal.tags.models import Tag
 from portal.tags.services import get_or_create_tags, parse_tag_list
 from portal.text import clean_line, slugify
@@ -140,3 +141,30 @@ def set_company_membership(session: Session, person: Person, company_id: int | N
     person.membership_status = status if company_id else "active"
     session.flush()
     queue_event(session, "person.changed", {"person_id": person.id})
+
+
+def person_cards(session: Session, persons: list[Person], viewer: Viewer) -> list[dict]:
+    """What a list (directory, home, tag page) shows of each person, honouring visibility.
+
+    Three queries for the whole list (tags, companies), whatever its length.
+    """
+    from portal.companies.services import company_summaries
+
+    tags = person_tags(session, [p.id for p in persons])
+    companies = company_summaries(
+        session, [p.company_id for p in persons if p.company_id and p.membership_status == "active"])
+    cards = []
+    for person in persons:
+        visible = visible_fields_for(person, viewer)
+        own = tags[person.id]
+        cards.append({
+            "person": person,
+            "company": companies.get(person.company_id) if person.membership_status == "active" else None,
+            "headline": person.headline if "headline" in visible else "",
+            "job_title": person.job_title if "job_title" in visible else "",
+            "location": person.location if "location" in visible else "",
+            "offers": own["offer"] if "offers" in visible else [],
+            "needs": own["need"] if "needs" in visible else [],
+            "skills": own["skill"] if "skills" in visible else [],
+        })
+    return cards

@@ -6,3 +6,8 @@ bp = Blueprint("tags", __name__)
 @bp.route("/tags")
 def index():
     return "TODO"
+
+
+@bp.route("/tags/<key>")
+def show(key):
+    return "TODO"
