@@ -164,3 +164,31 @@ def company_summaries(session: Session, company_ids: Iterable[int]) -> dict[int,
         return {}
     rows = session.execute(select(Company.id, Company.name, Company.slug).where(Company.id.in_(ids)))
     return {row.id: (row.name, row.slug) for row in rows}
+
+
+COMPANY_FIELD_LIMITS = {"name": 120, "description": 5000, "website": 300, "industry": 80, "region": 80, "size": 16}
+
+
+def update_company_fields(session: Session, company: Company, **fields: str) -> list[str]:
+    """Set plain company fields (name, description, website, industry, region, size, partner_type);
+    returns the names of the fields that changed. Importers and generators call this."""
+    changed: list[str] = []
+    for key, value in fields.items():
+        if key == "partner_type":
+            if value not in PARTNER_TYPES:
+                raise DomainError(f"Unknown partner type {value!r}.", field="partner_type")
+        elif key in COMPANY_FIELD_LIMITS:
+            value = clean_line(value) if key == "name" else (value or "")
+            if key == "name" and not value:
+                raise DomainError("Please enter the company name.", field="name")
+            if len(value) > COMPANY_FIELD_LIMITS[key]:
+                raise DomainError(f"The {key} can be at most {COMPANY_FIELD_LIMITS[key]} characters.", field=key)
+        else:
+            raise TypeError(f"unknown company field {key}")
+        if getattr(company, key) != value:
+            setattr(company, key, value)
+            changed.append(key)
+    if changed:
+        session.flush()
+        queue_event(session, "company.changed", {"company_id": company.id})
+    return changed

@@ -168,3 +168,46 @@ def person_cards(session: Session, persons: list[Person], viewer: Viewer) -> lis
             "skills": own["skill"] if "skills" in visible else [],
         })
     return cards
+
+
+PERSON_FIELD_LIMITS = {"name": 120, "email": 254, "headline": 160, "bio": 20000, "location": 120, "region": 80,
+                       "job_title": 120}
+
+
+def update_person_fields(session: Session, person: Person, **fields) -> list[str]:
+    """Set plain profile fields (name, email, headline, bio, location, region, job_title, created_at,
+    visibility); returns the names of the fields that changed. Importers and generators call this."""
+    from portal.profiles.models import PRIVATE_FIELDS, VISIBILITY_LEVELS
+
+    changed: list[str] = []
+    for key, value in fields.items():
+        if key in PERSON_FIELD_LIMITS:
+            value = value or ""
+            if key == "name":
+                value = clean_line(value)
+                if not value:
+                    raise DomainError("Please enter a name.", field="name")
+            elif key == "email":
+                value = value.strip().lower() or None
+                if value and session.scalar(select(Person.id).where(Person.email == value, Person.id != person.id)):
+                    raise DomainError("Another profile already uses this email address.", field="email")
+            if value and len(value) > PERSON_FIELD_LIMITS[key]:
+                raise DomainError(f"The {key.replace('_', ' ')} can be at most {PERSON_FIELD_LIMITS[key]} characters.",
+                                  field=key)
+        elif key == "created_at":
+            if value is None:
+                continue
+        elif key == "visibility":
+            if not isinstance(value, dict) or any(
+                    k not in PRIVATE_FIELDS or v not in VISIBILITY_LEVELS for k, v in value.items()):
+                raise DomainError("Unknown visibility setting.", field="visibility")
+            value = {**(person.visibility or {}), **value}
+        else:
+            raise TypeError(f"unknown profile field {key}")
+        if getattr(person, key) != value:
+            setattr(person, key, value)
+            changed.append(key)
+    if changed:
+        session.flush()
+        queue_event(session, "person.changed", {"person_id": person.id})
+    return changed
