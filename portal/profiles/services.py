@@ -211,3 +211,18 @@ def update_person_fields(session: Session, person: Person, **fields) -> list[str
         session.flush()
         queue_event(session, "person.changed", {"person_id": person.id})
     return changed
+
+
+def people_with_tag(session: Session, tag_id: int, viewer: Viewer, limit: int = 60) -> dict[str, list[Person]]:
+    """People using a tag, by kind, counting only kinds whose field the viewer may see."""
+    from portal.profiles.models import TAG_KIND_FIELDS
+    from portal.profiles.visibility import level_allows
+
+    rows = session.execute(select(Person, PersonTag.kind).join(PersonTag, PersonTag.person_id == Person.id)
+                           .where(PersonTag.tag_id == tag_id).order_by(Person.name, Person.id))
+    result: dict[str, list[Person]] = {kind: [] for kind in PERSON_TAG_KINDS}
+    for person, kind in rows:
+        level = (person.visibility or {}).get(TAG_KIND_FIELDS[kind], "members")
+        if len(result[kind]) < limit and level_allows(level, person.id, viewer):
+            result[kind].append(person)
+    return result

@@ -6,9 +6,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, select, union_all, update
 from sqlalchemy.orm import Session
 
+from portal.db import queue_event
 from portal.errors import DomainError
 from portal.tags.models import Tag, TagAlias
 from portal.text import clean_line
@@ -100,3 +101,73 @@ def suggest_tags(session: Session, prefix: str, limit: int = 10) -> list[Tag]:
             select(Tag).where(Tag.key.like("%" + pattern + "%", escape="\\"), Tag.id.not_in(ids or [0]))
             .order_by(Tag.key).limit(limit - len(starts))))
     return starts
+
+
+def _uses():
+    """Every use of a tag by a person or a company, as one (tag_id) column."""
+    from portal.companies.models import CompanyTag
+    from portal.profiles.models import PersonTag
+
+    return union_all(select(PersonTag.tag_id.label("tag_id")), select(CompanyTag.tag_id.label("tag_id"))).subquery()
+
+
+def tag_usage(session: Session, tag_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """How many people and companies use each tag (all kinds together); tags without uses are absent."""
+    uses = _uses()
+    stmt = select(uses.c.tag_id, func.count()).group_by(uses.c.tag_id)
+    if tag_ids is not None:
+        ids = list(tag_ids)
+        if not ids:
+            return {}
+        stmt = stmt.where(uses.c.tag_id.in_(ids))
+    return {tag_id: count for tag_id, count in session.execute(stmt)}
+
+
+def popular_tags_statement(prefix: str = "") -> Select:
+    """(Tag, uses) rows, most used first, optionally narrowed to keys starting with `prefix`."""
+    uses = _uses()
+    counts = select(uses.c.tag_id, func.count().label("uses")).group_by(uses.c.tag_id).subquery()
+    count = func.coalesce(counts.c.uses, 0)
+    stmt = select(Tag, count.label("uses")).outerjoin(counts, counts.c.tag_id == Tag.id)
+    key = normalize_tag_key(prefix)
+    if key:
+        pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Tag.key.like(pattern + "%", escape="\\"))
+    return stmt.order_by(count.desc(), Tag.key)
+
+
+def merge_tags(session: Session, source: Tag, target: Tag) -> Tag:
+    """Fold `source` into `target`: its uses move over (duplicates collapse), its key becomes an alias.
+
+    Tags own tag identity, so this one cross-table update of person_tags and company_tags lives here.
+    """
+    from portal.companies.models import CompanyTag
+    from portal.profiles.models import PersonTag
+
+    if source.id == target.id:
+        raise DomainError("A tag cannot be merged into itself.")
+    changed: dict[str, set[int]] = {"person": set(), "company": set()}
+    for name, model, owner in (("person", PersonTag, PersonTag.person_id),
+                               ("company", CompanyTag, CompanyTag.company_id)):
+        # Owners that have the target already (same kind) just lose the source; others move over.
+        rows = session.execute(select(owner, model.kind).where(model.tag_id == source.id)).all()
+        existing = set(session.execute(select(owner, model.kind).where(model.tag_id == target.id)).all())
+        for owner_id, kind in rows:
+            changed[name].add(owner_id)
+            where = (owner == owner_id, model.kind == kind, model.tag_id == source.id)
+            if (owner_id, kind) in existing:
+                session.execute(delete(model).where(*where))
+            else:
+                session.execute(update(model).where(*where).values(tag_id=target.id))
+    session.execute(update(TagAlias).where(TagAlias.tag_id == source.id).values(tag_id=target.id))
+    if session.get(TagAlias, source.key) is None:
+        session.add(TagAlias(key=source.key, tag_id=target.id))
+    session.flush()
+    session.delete(source)
+    session.flush()
+    queue_event(session, "tag.merged", {"source_key": source.key, "target_id": target.id})
+    for person_id in sorted(changed["person"]):
+        queue_event(session, "person.changed", {"person_id": person_id})
+    for company_id in sorted(changed["company"]):
+        queue_event(session, "company.changed", {"company_id": company_id})
+    return target
