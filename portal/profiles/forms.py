@@ -65,8 +65,9 @@ for _i in range(1, MAX_LINKS + 1):
     setattr(ProfileForm, f"link_url_{_i}", URLField(f"Link {_i} URL", render_kw={"maxlength": 300,
                                                     "placeholder": "https://"}, validators=[Length(max=300)]))
 for _name in PRIVATE_FIELDS:
-    setattr(ProfileForm, f"vis_{_name}", SelectField(f"Who sees your {FIELD_LABELS[_name]}",
-                                                     choices=VISIBILITY_CHOICES, validate_choice=False))
+    # "Visible to", not "Who sees your skills": the field's own label must stay the only one naming it.
+    setattr(ProfileForm, f"vis_{_name}", SelectField("Visible to", choices=VISIBILITY_CHOICES,
+                                                     validate_choice=False))
 
 
 class AvatarForm(FlaskForm):
