@@ -234,3 +234,21 @@ def test_decline_and_others_cannot_answer(client, people, session):
 def test_edit_requires_login(client):
     response = client.get("/profile/edit")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_edit_and_connect_need_a_csrf_token(client, people, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    login(client, people["bob"][0])
+    assert client.post("/profile/edit", data=_form(name="Bob")).status_code == 400
+    assert client.post(f"/people/{people['alice'][1].slug}/connect").status_code == 400
+
+
+def test_requests_page_empty_state_and_company_summary(client, people, session):
+    from portal.companies.services import company_summary
+
+    login(client, people["bob"][0])
+    html = client.get("/connections/requests").get_data(as_text=True)
+    assert "No requests are waiting for you." in html
+    company = people["company"]
+    assert company_summary(session, company.id) == ("Acme Software", company.slug)
+    assert company_summary(session, None) is None and company_summary(session, 10**9) is None
