@@ -48,8 +48,9 @@ def _too_large_message() -> str:
 
 @bp.errorhandler(413)
 def _too_large(_error):
-    return render_template("errors/error.html", code=413, title="Upload too large",
-                           message=_too_large_message()), 413
+    message = (_too_large_message() if request.endpoint == "profiles.avatar"
+               else "The form sent too much data. Please shorten it and try again.")
+    return render_template("errors/error.html", code=413, title="Upload too large", message=message), 413
 
 
 @bp.get("/people/<slug>")
