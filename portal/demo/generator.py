@@ -151,7 +151,8 @@ def _texts(rng: random.Random, person: dict, company: dict | None, region: str) 
         "title": person["job_title"], "company": company["name"] if company else "my own practice",
         "industry": (company or {}).get("industry", "technology").lower(),
         "offer": (person.get("offers") or skills)[0], "need": (person.get("needs") or skills)[-1],
-        "skill": skills[0], "skill2": skills[-1], "interest": (person.get("interests") or skills)[0],
+        "skill": next((s for s in skills if s != (person.get("offers") or skills)[0]), skills[0]),
+        "skill2": skills[-1], "interest": (person.get("interests") or skills)[0],
         "region": region, "years": rng.randint(3, 25),
     }
     person["headline"] = rng.choice(data.HEADLINE_TEMPLATES).format(**values)[:160]

@@ -93,13 +93,13 @@ def check(data: dict[str, Any], ctx) -> Iterator[str]:
         if domain in domains:
             continue
         domains.append(domain)
+        owner = _domain_owner(ctx.session, domain) if ctx.session is not None else None
+        if owner is not None and owner != ctx.record_id:
+            yield f"email domain '{domain}' already belongs to another company in the portal"
+            continue
         earlier = ctx.claim("company-domain", domain)
         if earlier is not None:
             yield f"email domain '{domain}' is already used by company '{earlier[0]}' (line {earlier[1]})"
-        elif ctx.session is not None and ctx.record_id:
-            owner = _domain_owner(ctx.session, domain)
-            if owner is not None and owner != ctx.record_id:
-                yield f"email domain '{domain}' already belongs to another company in the portal"
     data["email_domains"] = domains
 
 

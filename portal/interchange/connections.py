@@ -42,7 +42,7 @@ def apply(session: Session, record, state) -> str:
 
 
 def export(session: Session) -> Iterator[dict[str, Any]]:
-    ids = dict(session.execute(select(Person.id, Person.external_id)).tuples().all())
+    ids = dict(session.execute(select(Person.id, Person.external_id)).all())
     rows = []
     for connection in session.scalars(select(Connection)):
         a = ids.get(connection.person_a_id) or f"person-{connection.person_a_id}"

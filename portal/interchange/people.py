@@ -59,13 +59,13 @@ def check(data: dict[str, Any], ctx) -> Iterator[str]:
         except EmailNotValidError as error:
             yield f"field 'email' is not a valid email address: {error}"
         else:
-            earlier = ctx.claim("person-email", data["email"])
-            if earlier is not None:
-                yield f"email '{data['email']}' is already used by person '{earlier[0]}' (line {earlier[1]})"
-            elif ctx.session is not None and ctx.record_id:
-                owner = person_by_email(ctx.session, data["email"])
-                if owner is not None and owner.external_id != ctx.record_id:
-                    yield f"email '{data['email']}' already belongs to another person in the portal"
+            owner = person_by_email(ctx.session, data["email"]) if ctx.session is not None else None
+            if owner is not None and owner.external_id != ctx.record_id:
+                yield f"email '{data['email']}' already belongs to another person in the portal"
+            else:
+                earlier = ctx.claim("person-email", data["email"])
+                if earlier is not None:
+                    yield f"email '{data['email']}' is already used by person '{earlier[0]}' (line {earlier[1]})"
     if data.get("company") and not ctx.defines("company", data["company"]):
         yield f"unknown company '{data['company']}' (not defined on an earlier line nor in the portal)"
 
@@ -114,7 +114,7 @@ def export(session: Session) -> Iterator[dict[str, Any]]:
 
     people = list(session.scalars(select(Person)))
     people.sort(key=lambda p: p.external_id or f"person-{p.id}")
-    company_ids = dict(session.execute(select(Company.id, Company.external_id)).tuples().all())
+    company_ids = dict(session.execute(select(Company.id, Company.external_id)).all())
     tags = person_tags(session, [p.id for p in people])
     for person in people:
         # A pending request to join is not membership yet.
