@@ -330,3 +330,35 @@ def test_export_to_stdout(runner, session):
     lines = result.stdout.splitlines()
     assert json.loads(lines[0])["name"] == "Northwind Logistics"
     assert len(lines) == 2
+
+
+def test_import_from_standard_input(runner, session):
+    data = (FIXTURES / "spec_example.jsonl").read_text(encoding="utf-8")
+    result = runner.invoke(args=["import", "-"], input=data)
+    assert result.exit_code == 0, result.output
+    assert person_by_external_id(session, "p1").name == "Dana Reyes"
+
+
+def test_update_functions_validate_and_report_changes(session):
+    from portal.companies.services import update_company_fields
+    from portal.errors import DomainError
+    from portal.profiles.services import update_person_fields
+
+    company = create_company(session, "Acme", external_id="acme")
+    assert update_company_fields(session, company, name="Acme", size="") == []
+    assert update_company_fields(session, company, name="Acme GmbH", partner_type="isv") == ["name", "partner_type"]
+    with pytest.raises(DomainError):
+        update_company_fields(session, company, partner_type="pirate")
+    with pytest.raises(DomainError):
+        update_company_fields(session, company, website="https://" + "x" * 300)
+    create_person(session, "Taken", email="taken@x.example")
+    person = create_person(session, "Zoë", email="zoe@x.example")
+    assert update_person_fields(session, person, name="Zoë", headline="Hi") == ["headline"]
+    with pytest.raises(DomainError):
+        update_person_fields(session, person, email="TAKEN@x.example")
+    with pytest.raises(DomainError):
+        update_person_fields(session, person, headline="x" * 161)
+    with pytest.raises(DomainError):
+        update_person_fields(session, person, visibility={"bio": "everyone"})
+    assert update_person_fields(session, person, visibility={"bio": "public"}) == ["visibility"]
+    assert person.visibility["bio"] == "public" and person.visibility["email"] == "connections"
