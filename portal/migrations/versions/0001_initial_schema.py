@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:39:00.370682
+Create Date: 2026-11-23 02:09:27.105981
 """
 from alembic import op
 import sqlalchemy as sa
@@ -186,6 +186,32 @@ def upgrade() -> None:
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_connections_person_b_id'), ['person_b_id'], unique=False)
 
+    op.create_table('forum_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['persons.id'], name=op.f('fk_forum_groups_created_by_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_groups')),
+    sa.UniqueConstraint('slug', name=op.f('uq_forum_groups_slug'))
+    )
+    op.create_table('forum_moderation_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('target_type', sa.String(length=16), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['persons.id'], name=op.f('fk_forum_moderation_log_actor_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_moderation_log'))
+    )
+    with op.batch_alter_table('forum_moderation_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_moderation_log_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_forum_moderation_log_created_at'), ['created_at'], unique=False)
+
     op.create_table('person_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -210,11 +236,206 @@ def upgrade() -> None:
     with op.batch_alter_table('person_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_tags_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('forum_categories',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('visibility', sa.String(length=16), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['forum_groups.id'], name=op.f('fk_forum_categories_group_id_forum_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_categories')),
+    sa.UniqueConstraint('external_id', name=op.f('uq_forum_categories_external_id')),
+    sa.UniqueConstraint('group_id', name=op.f('uq_forum_categories_group_id')),
+    sa.UniqueConstraint('slug', name=op.f('uq_forum_categories_slug'))
+    )
+    op.create_table('forum_group_members',
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('joined_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['forum_groups.id'], name=op.f('fk_forum_group_members_group_id_forum_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_forum_group_members_person_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('group_id', 'person_id', name=op.f('pk_forum_group_members'))
+    )
+    with op.batch_alter_table('forum_group_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_group_members_person_id'), ['person_id'], unique=False)
+
+    op.create_table('forum_threads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('pinned', sa.Boolean(), nullable=False),
+    sa.Column('locked', sa.Boolean(), nullable=False),
+    sa.Column('accepted_post_id', sa.Integer(), nullable=True),
+    sa.Column('post_count', sa.Integer(), nullable=False),
+    sa.Column('last_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_post_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['accepted_post_id'], ['forum_posts.id'], name=op.f('fk_forum_threads_accepted_post_id_forum_posts'), ondelete='SET NULL', use_alter=True),
+    sa.ForeignKeyConstraint(['author_id'], ['persons.id'], name=op.f('fk_forum_threads_author_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['category_id'], ['forum_categories.id'], name=op.f('fk_forum_threads_category_id_forum_categories'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_threads')),
+    sa.UniqueConstraint('external_id', name=op.f('uq_forum_threads_external_id'))
+    )
+    with op.batch_alter_table('forum_threads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_threads_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_forum_threads_category_activity', ['category_id', 'pinned', 'last_post_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_forum_threads_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_forum_threads_created_at'), ['created_at'], unique=False)
+
+    op.create_table('forum_posts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('reply_to_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hidden_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hidden_reason', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['persons.id'], name=op.f('fk_forum_posts_author_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reply_to_id'], ['forum_posts.id'], name=op.f('fk_forum_posts_reply_to_id_forum_posts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['thread_id'], ['forum_threads.id'], name=op.f('fk_forum_posts_thread_id_forum_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_posts')),
+    sa.UniqueConstraint('external_id', name=op.f('uq_forum_posts_external_id')),
+    sa.UniqueConstraint('thread_id', 'number', name=op.f('uq_forum_posts_thread_id'))
+    )
+    with op.batch_alter_table('forum_posts', schema=None) as batch_op:
+        batch_op.create_index('ix_forum_posts_author_created', ['author_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_forum_posts_created_at'), ['created_at'], unique=False)
+
+    op.create_table('forum_thread_reads',
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('last_read_number', sa.Integer(), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_forum_thread_reads_person_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['forum_threads.id'], name=op.f('fk_forum_thread_reads_thread_id_forum_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('person_id', 'thread_id', name=op.f('pk_forum_thread_reads'))
+    )
+    op.create_table('forum_thread_tags',
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_forum_thread_tags_tag_id_tags'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['forum_threads.id'], name=op.f('fk_forum_thread_tags_thread_id_forum_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('thread_id', 'tag_id', name=op.f('pk_forum_thread_tags'))
+    )
+    with op.batch_alter_table('forum_thread_tags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_thread_tags_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('forum_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolution', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['forum_posts.id'], name=op.f('fk_forum_flags_post_id_forum_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['persons.id'], name=op.f('fk_forum_flags_reporter_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['persons.id'], name=op.f('fk_forum_flags_resolved_by_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_flags')),
+    sa.UniqueConstraint('post_id', 'reporter_id', name=op.f('uq_forum_flags_post_id'))
+    )
+    with op.batch_alter_table('forum_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_flags_post_id'), ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_forum_flags_resolved_at'), ['resolved_at'], unique=False)
+
+    op.create_table('forum_mentions',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_forum_mentions_person_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['forum_posts.id'], name=op.f('fk_forum_mentions_post_id_forum_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'person_id', name=op.f('pk_forum_mentions'))
+    )
+    with op.batch_alter_table('forum_mentions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_mentions_person_id'), ['person_id'], unique=False)
+
+    op.create_table('forum_post_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('editor_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['editor_id'], ['persons.id'], name=op.f('fk_forum_post_revisions_editor_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['forum_posts.id'], name=op.f('fk_forum_post_revisions_post_id_forum_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_post_revisions'))
+    )
+    with op.batch_alter_table('forum_post_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_post_revisions_post_id'), ['post_id'], unique=False)
+
+    op.create_table('forum_reactions',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_forum_reactions_person_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['forum_posts.id'], name=op.f('fk_forum_reactions_post_id_forum_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'person_id', 'kind', name=op.f('pk_forum_reactions'))
+    )
+    with op.batch_alter_table('forum_reactions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_reactions_person_id'), ['person_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('forum_reactions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_reactions_person_id'))
+
+    op.drop_table('forum_reactions')
+    with op.batch_alter_table('forum_post_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_post_revisions_post_id'))
+
+    op.drop_table('forum_post_revisions')
+    with op.batch_alter_table('forum_mentions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_mentions_person_id'))
+
+    op.drop_table('forum_mentions')
+    with op.batch_alter_table('forum_flags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_flags_resolved_at'))
+        batch_op.drop_index(batch_op.f('ix_forum_flags_post_id'))
+
+    op.drop_table('forum_flags')
+    with op.batch_alter_table('forum_thread_tags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_thread_tags_tag_id'))
+
+    op.drop_table('forum_thread_tags')
+    op.drop_table('forum_thread_reads')
+    with op.batch_alter_table('forum_posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_posts_created_at'))
+        batch_op.drop_index('ix_forum_posts_author_created')
+
+    op.drop_table('forum_posts')
+    with op.batch_alter_table('forum_threads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_threads_created_at'))
+        batch_op.drop_index(batch_op.f('ix_forum_threads_category_id'))
+        batch_op.drop_index('ix_forum_threads_category_activity')
+        batch_op.drop_index(batch_op.f('ix_forum_threads_author_id'))
+
+    op.drop_table('forum_threads')
+    with op.batch_alter_table('forum_group_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_group_members_person_id'))
+
+    op.drop_table('forum_group_members')
+    op.drop_table('forum_categories')
     with op.batch_alter_table('person_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_tags_tag_id'))
 
@@ -223,6 +444,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_links_person_id'))
 
     op.drop_table('person_links')
+    with op.batch_alter_table('forum_moderation_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_moderation_log_created_at'))
+        batch_op.drop_index(batch_op.f('ix_forum_moderation_log_actor_id'))
+
+    op.drop_table('forum_moderation_log')
+    op.drop_table('forum_groups')
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_connections_person_b_id'))
 

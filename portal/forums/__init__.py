@@ -1,0 +1,1 @@
+"""Forums: categories, private groups, threads, posts, reactions, moderation."""
