@@ -73,12 +73,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.companies.views import bp as companies_bp
     from portal.directory.views import bp as directory_bp
+    from portal.forums import group_views, moderation_views, views  # noqa: F401 - routes on the forums blueprint
+    from portal.forums.blueprint import bp as forums_bp
     from portal.home.views import bp as home_bp
     from portal.mail.views import bp as mail_bp
     from portal.profiles.views import bp as profiles_bp
     from portal.tags.views import bp as tags_bp
 
-    for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp):
+    for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp,
+                      forums_bp):
         app.register_blueprint(blueprint)
 
 

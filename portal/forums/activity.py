@@ -96,7 +96,7 @@ def read_markers(session: Session, person_id: int | None, thread_ids: Iterable[i
     if person_id is None or not thread_ids:
         return {}
     return dict(session.execute(select(ThreadRead.thread_id, ThreadRead.last_read_number).where(
-        ThreadRead.person_id == person_id, ThreadRead.thread_id.in_(thread_ids))).tuples())
+        ThreadRead.person_id == person_id, ThreadRead.thread_id.in_(thread_ids))).all())
 
 
 def unread_info(thread: Thread, markers: dict[int, int], person_id: int | None) -> dict:

@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from portal.db import queue_event, utcnow
 from portal.errors import DomainError
 from portal.forums.access import can_moderate, can_read, group_ids_of
-from portal.forums.models import FLAG_REASONS, GROUP_ROLE_ADMIN, Category, Flag, GroupMember, ModerationAction, Post, Thread
+from portal.forums.models import (
+    FLAG_REASONS,
+    GROUP_ROLE_ADMIN,
+    Category,
+    Flag,
+    GroupMember,
+    ModerationAction,
+    Post,
+    Thread,
+)
+from portal.forums.services import post_changed
 from portal.profiles.visibility import Viewer
 from portal.text import clean_line, clean_text
 
@@ -120,7 +130,7 @@ def hide_post(session: Session, post: Post, viewer: Viewer, reason: str = "") ->
     _resolve_flags(session, post, viewer, "hidden")
     session.flush()
     log_action(session, viewer.person_id, "hide_post", "post", post.id, {"thread_id": thread.id, "reason": reason})
-    queue_event(session, "forum.post.changed", {"post_id": post.id, "thread_id": thread.id, "author_id": post.author_id})
+    post_changed(session, post)
 
 
 def restore_post(session: Session, post: Post, viewer: Viewer) -> None:
@@ -133,7 +143,7 @@ def restore_post(session: Session, post: Post, viewer: Viewer) -> None:
         queue_event(session, "forum.thread.changed", {"thread_id": thread.id})
     session.flush()
     log_action(session, viewer.person_id, "restore_post", "post", post.id, {"thread_id": thread.id})
-    queue_event(session, "forum.post.changed", {"post_id": post.id, "thread_id": thread.id, "author_id": post.author_id})
+    post_changed(session, post)
 
 
 def dismiss_flags(session: Session, post: Post, viewer: Viewer) -> None:
@@ -187,13 +197,15 @@ def suspend_member(session: Session, person_id: int, viewer: Viewer, reason: str
     log_action(session, viewer.person_id, "suspend", "person", person.id, {"reason": clean_line(reason)[:200]})
 
 
-def audit_log(session: Session, viewer: Viewer, *, page: int = 1, per_page: int = 50) -> tuple[list[ModerationAction], int]:
+def audit_log(session: Session, viewer: Viewer, *, page: int = 1,
+              per_page: int = 50) -> tuple[list[ModerationAction], int]:
     """Ecosystem admins see every action; group admins the actions in their groups' threads."""
     stmt = select(ModerationAction)
     groups = moderated_group_ids(session, viewer)
     if groups is not None:
         own = group_ids_of(session, viewer.person_id) & groups
-        thread_ids = select(Thread.id).join(Category, Category.id == Thread.category_id).where(Category.group_id.in_(own))
+        thread_ids = (select(Thread.id).join(Category, Category.id == Thread.category_id)
+                      .where(Category.group_id.in_(own)))
         post_ids = select(Post.id).where(Post.thread_id.in_(thread_ids))
         stmt = stmt.where(((ModerationAction.target_type == "thread") & ModerationAction.target_id.in_(thread_ids))
                           | ((ModerationAction.target_type == "post") & ModerationAction.target_id.in_(post_ids)))

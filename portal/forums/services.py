@@ -70,8 +70,9 @@ def create_category(session: Session, name: str, *, description: str = "", visib
     name = _check_name(name, "category")
     if position is None:
         position = (session.scalar(select(func.max(Category.position))) or 0) + 1
-    category = Category(name=name, slug=_unique_slug(session, Category, name), description=clean_text(description)[:2000],
-                        visibility=visibility, external_id=external_id, position=position)
+    category = Category(name=name, slug=_unique_slug(session, Category, name),
+                        description=clean_text(description)[:2000], visibility=visibility,
+                        external_id=external_id, position=position)
     session.add(category)
     session.flush()
     return category
@@ -207,9 +208,14 @@ def _add_post(session: Session, thread: Thread, author_id: int | None, body: str
         thread.last_post_at = when
     session.flush()
     _record_mentions(session, post, mentioned)
-    queue_event(session, "forum.post.changed",
-                {"post_id": post.id, "thread_id": thread.id, "author_id": author_id, "created": True})
+    post_changed(session, post, created=True)
     return post
+
+
+def post_changed(session: Session, post: Post, **extra) -> None:
+    """Search, clouds and the graph re-read the post after commit."""
+    queue_event(session, "forum.post.changed",
+                {"post_id": post.id, "thread_id": post.thread_id, "author_id": post.author_id, **extra})
 
 
 def _record_mentions(session: Session, post: Post, mentioned: set[int]) -> None:
@@ -300,7 +306,7 @@ def edit_post(session: Session, post: Post, viewer: Viewer, body: str, *, title:
         queue_event(session, "forum.thread.changed", {"thread_id": thread.id})
     session.flush()
     _record_mentions(session, post, mentioned)
-    queue_event(session, "forum.post.changed", {"post_id": post.id, "thread_id": thread.id, "author_id": post.author_id})
+    post_changed(session, post)
     return post
 
 
@@ -329,7 +335,7 @@ def delete_post(session: Session, post: Post, viewer: Viewer) -> None:
         from portal.forums.moderation import log_action
 
         log_action(session, viewer.person_id, "delete_post", "post", post.id, {"thread_id": thread.id})
-    queue_event(session, "forum.post.changed", {"post_id": post.id, "thread_id": thread.id, "author_id": post.author_id})
+    post_changed(session, post)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -345,7 +351,8 @@ def page_of_post(post: Post, per_page: int = POSTS_PER_PAGE) -> int:
     return (post.number - 1) // per_page + 1
 
 
-def category_threads(session: Session, category: Category, *, page: int = 1, per_page: int = 30) -> tuple[list[Thread], int]:
+def category_threads(session: Session, category: Category, *, page: int = 1,
+                     per_page: int = 30) -> tuple[list[Thread], int]:
     base = select(Thread).where(Thread.category_id == category.id, Thread.deleted_at.is_(None))
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     threads = session.scalars(base.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())

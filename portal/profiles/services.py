@@ -65,6 +65,14 @@ def person_for_user(session: Session, user_id: int) -> Person | None:
     return session.scalar(select(Person).where(Person.user_id == user_id))
 
 
+def persons_by_ids(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
+    """Many profiles in one query (authors of a thread page, members of a group)."""
+    ids = {pid for pid in person_ids if pid is not None}
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+
+
 def person_by_slug(session: Session, slug: str) -> Person | None:
     return session.scalar(select(Person).where(Person.slug == slug))
 
