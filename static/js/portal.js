@@ -84,14 +84,52 @@
   // Buttons with data-confirm ask before submitting (no inline handlers: CSP forbids them).
   function initConfirm() {
     document.addEventListener("submit", function (e) {
-      var msg = e.target.getAttribute("data-confirm");
+      var msg = e.target.getAttribute("data-confirm") ||
+        (e.submitter && e.submitter.getAttribute("data-confirm"));
       if (msg && !window.confirm(msg)) e.preventDefault();
+    });
+  }
+
+  // New-thread form: while a title is typed, list existing threads that look the same.
+  function initSimilarThreads(panel) {
+    var url = panel.getAttribute("data-similar-threads");
+    var form = panel.closest("form");
+    var title = form && form.querySelector("input[name=title]");
+    if (!url || !title) return;
+    var list = panel.querySelector("ul");
+    var timer = null;
+    var last = "";
+    title.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = title.value.trim();
+        if (q === last) return;
+        last = q;
+        if (q.length < 4) { panel.hidden = true; return; }
+        fetch(url + "?title=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (items) {
+            if (q !== last) return;
+            list.textContent = "";
+            items.forEach(function (item) {
+              var li = document.createElement("li");
+              var a = document.createElement("a");
+              a.href = item.url;
+              a.textContent = item.title;
+              li.appendChild(a);
+              list.appendChild(li);
+            });
+            panel.hidden = items.length === 0;
+          })
+          .catch(function () { panel.hidden = true; });
+      }, 300);
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     initNavToggle();
     initConfirm();
+    document.querySelectorAll("[data-similar-threads]").forEach(initSimilarThreads);
     document.querySelectorAll("input[data-tag-autocomplete]").forEach(initTagAutocomplete);
   });
 })();
