@@ -55,6 +55,7 @@ def new_thread(slug: str):
     if not can_post(db.session, category, who):
         abort(403, "Complete your profile to start threads.")
     form = ThreadForm()
+    form.tags.render_kw = {**(form.tags.render_kw or {}), "data-tag-autocomplete": url_for("tags.suggest")}
     if form.validate_on_submit():
         try:
             thread = services.create_thread(db.session, category, who.person_id, form.title.data, form.body.data,
