@@ -13,6 +13,7 @@ import pytest
 
 from portal.auth.services import create_user
 from portal.companies.services import create_company, set_company_tags
+from portal.forums import services as forums
 from portal.profiles.services import create_person, set_company_membership, set_person_tags
 
 PAYLOAD = '<script>alert("pm")</script><img src=x onerror=alert(1)>'
@@ -79,6 +80,12 @@ def small_ecosystem(session):
     mia = create_person(session, "Mia Member", email=member_user.email, user_id=member_user.id)
     set_company_membership(session, mia, acme.id)
     set_person_tags(session, mia, "skill", ["Python", "EDI"])
+    general = forums.create_category(session, "General", description="Say hello")
+    forums.create_category(session, "Partners only", visibility="members")
+    group = forums.create_group(session, "Acme insiders", admin.id)
+    thread = forums.create_thread(session, general, mia.id, "EDI <b>partners</b>?", "Who does **EDI**?", tags="EDI")
+    forums.reply(session, thread, admin.id, f"Ask @{mia.slug}")
+    forums.create_thread(session, forums.group_category(session, group), admin.id, "Insider plans", "Secret")
     session.commit()
     return {"admin": admin_user.email, "member": member_user.email}
 
