@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
 from portal.config import normalize_database_url
@@ -39,23 +41,35 @@ def _postgres_url() -> str | None:
     return normalize_database_url(url)
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _private_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database of this run's own next to the configured one, so that two runs at once
+    (several developers, or a benchmark) never drop each other's tables. Returns its URL and
+    a function that drops it."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     url = _postgres_url()
+    drop = None
     if url is None:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        _reset_postgres(url)
+        url, drop = _private_postgres_database(url)
     upgrade(url)
-    return url
+    yield url
+    if drop is not None:
+        drop()  # WITH (FORCE) closes the app's pooled connections too
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from portal.forums.blueprint import bp, form_error, viewer
 from portal.forums.forms import ActionForm, CategoryForm, GroupForm, GroupMemberForm
 from portal.forums.models import GROUP_ROLE_ADMIN, Category, ForumGroup
 from portal.profiles.services import person_by_email, person_by_slug, persons_by_ids
+from portal.text import clean_line
 
 
 def group_or_404(slug: str) -> ForumGroup:
@@ -64,7 +65,7 @@ def group_members(slug: str):
     if form.validate_on_submit():
         if not manage:
             abort(403, "Only group admins add members.")
-        who = form.who.data.strip()
+        who = clean_line(form.who.data)
         person = person_by_email(db.session, who.lower()) if "@" in who else person_by_slug(db.session, who.lower())
         if person is None:
             form.who.errors = [*form.who.errors, "No member with that email address or profile address."]

@@ -77,8 +77,10 @@ class Thread(Base):
     slug: Mapped[str] = mapped_column(String(120))
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
-    accepted_post_id: Mapped[int | None] = mapped_column(
-        ForeignKey("forum_posts.id", ondelete="SET NULL", use_alter=True))
+    # No foreign key: threads and posts would reference each other, which needs ALTER TABLE after
+    # both exist (SQLite cannot). Posts are only soft-deleted; the services clear this when the
+    # accepted post is deleted or hidden.
+    accepted_post_id: Mapped[int | None]
     # Counters kept by the services so that listings need no aggregate queries.
     post_count: Mapped[int] = mapped_column(default=0)
     last_number: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:09:27.105981
+Create Date: 2026-11-23 02:19:58.293681
 """
 from alembic import op
 import sqlalchemy as sa
@@ -279,7 +279,6 @@ def upgrade() -> None:
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_post_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', portal.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['accepted_post_id'], ['forum_posts.id'], name=op.f('fk_forum_threads_accepted_post_id_forum_posts'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['author_id'], ['persons.id'], name=op.f('fk_forum_threads_author_id_persons'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['category_id'], ['forum_categories.id'], name=op.f('fk_forum_threads_category_id_forum_categories'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_threads')),
