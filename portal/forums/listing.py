@@ -62,6 +62,11 @@ class ThreadRow:
 def category_listing(session: Session, category: Category, viewer: Viewer, page: int,
                      per_page: int = 30) -> tuple[list[ThreadRow], int]:
     threads, total = category_threads(session, category, page=page, per_page=per_page)
+    return thread_rows(session, threads, viewer), total
+
+
+def thread_rows(session: Session, threads: list[Thread], viewer: Viewer) -> list[ThreadRow]:
+    """Listing rows with authors, tags and unread state, in four queries for the whole list."""
     authors = persons_by_ids(session, [t.author_id for t in threads])
     tags = thread_tags(session, [t.id for t in threads])
     markers = read_markers(session, viewer.person_id, [t.id for t in threads])
@@ -69,7 +74,7 @@ def category_listing(session: Session, category: Category, viewer: Viewer, page:
     for t in threads:
         info = unread_info(t, markers, viewer.person_id)
         rows.append(ThreadRow(t, authors.get(t.author_id), tags[t.id], info["new"], info["unread"]))
-    return rows, total
+    return rows
 
 
 @dataclass
@@ -134,3 +139,26 @@ def post_is_readable(session: Session, post: Post, viewer: Viewer) -> bool:
 
 
 __all__ = ["forum_index", "category_listing", "thread_page", "readable_categories", "can_edit", "post_is_readable"]
+
+
+def recent_threads(session: Session, viewer: Viewer, limit: int = 6) -> list[ThreadRow]:
+    """The threads with the latest activity that this viewer may read (home page)."""
+    ids = [c.id for c in readable_categories(session, viewer)]
+    if not ids:
+        return []
+    threads = list(session.scalars(select(Thread).where(Thread.category_id.in_(ids), Thread.deleted_at.is_(None))
+                                   .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(limit)))
+    return thread_rows(session, threads, viewer)
+
+
+def recent_posts_by(session: Session, person_id: int, viewer: Viewer, limit: int = 5) -> list[tuple[Post, Thread]]:
+    """A person's latest visible posts in categories this viewer may read (profile page)."""
+    ids = [c.id for c in readable_categories(session, viewer)]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
+        .where(Post.author_id == person_id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
+               Thread.deleted_at.is_(None), Thread.category_id.in_(ids))
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
+    return [(post, thread) for post, thread in rows]
