@@ -179,3 +179,10 @@ def test_reactions_and_accept_over_http(client, forum, app):
     login(client, forum["users"]["lee"])
     assert client.post(f"/forums/p/{answer_id}/accept").status_code == 403
 
+
+
+def test_home_lists_only_threads_the_visitor_may_read(client, forum):
+    home = client.get("/").get_data(as_text=True)
+    assert "Who knows S/4HANA migrations?" in home and "Secret pricing plan" not in home
+    login(client, forum["users"]["dana"])
+    assert "Secret pricing plan" in client.get("/").get_data(as_text=True)

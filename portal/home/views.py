@@ -9,6 +9,7 @@ from portal.companies.models import Company
 from portal.companies.services import company_tags
 from portal.db import db
 from portal.directory.cards import card_template, person_cards
+from portal.forums.listing import recent_threads
 from portal.home.services import ecosystem_numbers, newest_companies, newest_people, popular_tags
 from portal.profiles.visibility import viewer_for
 from portal.web import current_person
@@ -27,4 +28,4 @@ def index():
         company_tags=company_tags(db.session, [c.id for c in companies]),
         offers=popular_tags(db.session, viewer, "offer"), needs=popular_tags(db.session, viewer, "need"),
         cards=person_cards(db.session, newest_people(db.session), viewer), card_template=card_template(),
-        person=person, my_company=my_company)
+        person=person, my_company=my_company, threads=recent_threads(db.session, viewer))
