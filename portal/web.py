@@ -60,6 +60,16 @@ def current_person():
     return g.current_person
 
 
+def show_form_error(form, error, field_name: str | None = None) -> None:
+    """Show a service's DomainError next to its field (or on top of the form when it names none)."""
+    name = field_name or error.field
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
 def page_url(number: int) -> str:
     """This page's URL with another page number; url_for's own options (_external…) never pass through."""
     args = {k: v for k, v in request.args.items() if not k.startswith("_") and k != "page"}

@@ -22,6 +22,7 @@ from portal.auth.forms import (
 from portal.db import db
 from portal.errors import DomainError
 from portal.extensions import limiter
+from portal.web import show_form_error
 
 bp = Blueprint("auth", __name__)
 
@@ -63,12 +64,6 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _show_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _home():
@@ -102,10 +97,10 @@ def signup():
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_form_error(form, error)
         except IntegrityError:  # the same address signed up a moment ago, in another request
             db.session.rollback()
-            _show_error(form, DomainError(services.DUPLICATE_EMAIL, field="email"))
+            show_form_error(form, DomainError(services.DUPLICATE_EMAIL, field="email"))
         else:
             flash(f"Almost done: we sent a link to {user.email}. Open it to confirm your email address "
                   "and log in.", "success")
@@ -211,7 +206,7 @@ def reset_password(token: str):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_form_error(form, error)
         else:
             logout_user()
             login_user(user, remember=False)
@@ -232,7 +227,7 @@ def change_password():
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_form_error(form, error)
         else:
             # The bumped session_version ends every other session; renew this one.
             login_user(user, remember=_remembered(), duration=REMEMBER_FOR)

@@ -21,7 +21,7 @@ from portal.companies.services import company_by_slug, company_domains, company_
 from portal.db import db
 from portal.errors import DomainError
 from portal.profiles.models import Person
-from portal.web import current_person
+from portal.web import current_person, show_form_error
 
 bp = Blueprint("companies", __name__)
 
@@ -80,13 +80,6 @@ def _fields(form: CompanyForm) -> CompanyFields:
         needs=form.needs.data or "", email_domains=form.email_domains.data or "")
 
 
-def _form_error(form, error: DomainError) -> None:
-    """Show a service's error next to its field (or on top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/companies/new", methods=["GET", "POST"])
@@ -106,7 +99,7 @@ def new():
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_form_error(form, error)
         else:
             flash(f"{company.name} is on PartnerMesh. You are its admin.", "success")
             return redirect(url_for("companies.show", slug=company.slug))
@@ -137,7 +130,7 @@ def edit(slug: str):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_form_error(form, error)
         else:
             flash("Company profile saved.", "success")
             return redirect(url_for("companies.show", slug=company.slug))
@@ -173,7 +166,7 @@ def invite(slug: str):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_form_error(form, error)
         else:
             flash("They were added to the company and notified by email." if outcome == "added"
                   else "Invitation sent. They join the company when they sign up.", "success")

@@ -12,7 +12,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.db import db
-from portal.errors import DomainError
 from portal.forums.access import can_moderate, can_read
 from portal.forums.models import Category, Post, Thread
 from portal.forums.services import page_of_post
@@ -31,12 +30,6 @@ def viewer() -> Viewer:
     return g.forum_viewer
 
 
-def form_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def require_readable(category: Category) -> None:

@@ -11,11 +11,12 @@ from portal.db import db
 from portal.errors import DomainError
 from portal.forums import services
 from portal.forums.access import is_group_admin
-from portal.forums.blueprint import bp, form_error, viewer
+from portal.forums.blueprint import bp, viewer
 from portal.forums.forms import ActionForm, CategoryForm, GroupForm, GroupMemberForm
 from portal.forums.models import GROUP_ROLE_ADMIN, Category, ForumGroup
 from portal.profiles.services import person_by_email, person_by_slug, persons_by_ids
 from portal.text import clean_line
+from portal.web import show_form_error
 
 
 def group_or_404(slug: str) -> ForumGroup:
@@ -49,7 +50,7 @@ def new_group():
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            form_error(form, error)
+            show_form_error(form, error)
         else:
             flash("Group created. Add members from its members page.", "success")
             return redirect(url_for("forums.group_members", slug=group.slug))
@@ -75,7 +76,7 @@ def group_members(slug: str):
                 db.commit()
             except DomainError as error:
                 db.session.rollback()
-                form_error(form, error)
+                show_form_error(form, error)
             else:
                 flash(f"{person.name} is now in the group.", "success")
                 return redirect(url_for("forums.group_members", slug=group.slug))
@@ -124,7 +125,7 @@ def new_category():
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            form_error(form, error)
+            show_form_error(form, error)
         else:
             return redirect(url_for("forums.category", slug=category.slug))
     return render_template("forums/category_form.html", form=form, category=None), 400 if form.errors else 200
@@ -146,7 +147,7 @@ def edit_category(slug: str):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            form_error(form, error)
+            show_form_error(form, error)
         else:
             flash("Saved.", "success")
             return redirect(url_for("forums.category", slug=category.slug))

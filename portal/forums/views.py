@@ -15,7 +15,6 @@ from portal.forums.blueprint import (
     POSTING_LIMIT,
     bp,
     category_or_404,
-    form_error,
     post_or_404,
     post_url,
     thread_or_404,
@@ -27,6 +26,7 @@ from portal.forums.models import REACTIONS, Category, ForumGroup, Post, Thread
 from portal.forums.moderation import flag_post
 from portal.pagination import Page, parse_page
 from portal.profiles.services import persons_by_ids
+from portal.web import show_form_error
 
 
 @bp.get("/")
@@ -64,7 +64,7 @@ def new_thread(slug: str):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            form_error(form, error)
+            show_form_error(form, error)
         else:
             return redirect(thread_url(thread))
     return render_template("forums/new_thread.html", category=category, form=form,
@@ -120,7 +120,7 @@ def reply(thread_id: int):
                 db.commit()
             except DomainError as error:
                 db.session.rollback()
-                form_error(form, error)
+                show_form_error(form, error)
             else:
                 return redirect(post_url(post, thread))
     data = listing.thread_page(db.session, thread, who, 10_000)
@@ -154,7 +154,7 @@ def edit(post_id: int):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            form_error(form, error)
+            show_form_error(form, error)
         else:
             flash("Saved.", "success")
             return redirect(post_url(post, thread))
@@ -238,7 +238,7 @@ def flag(post_id: int):
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            form_error(form, error)
+            show_form_error(form, error)
         else:
             flash("Thank you. A moderator will look at the post.", "success")
             return redirect(post_url(post))

@@ -14,7 +14,7 @@ from portal.profiles.forms import ActionForm, AvatarForm, ConnectForm, ProfileFo
 from portal.profiles.models import PRIVATE_FIELDS, TAG_KIND_FIELDS, Person
 from portal.profiles.services import person_by_slug, person_tags
 from portal.profiles.visibility import viewer_for, visible_fields_for
-from portal.web import current_person
+from portal.web import current_person, show_form_error
 
 bp = Blueprint("profiles", __name__)
 
@@ -99,14 +99,6 @@ def _fields(form: ProfileForm) -> ProfileFields:
         visibility={name: select.data or "" for name, select in form.visibility_fields().items()})
 
 
-def _form_error(form, error: DomainError) -> None:
-    """Show a service's error next to its field (or on top of the form)."""
-    name = "link_url_1" if error.field == "links" else error.field
-    field = getattr(form, name, None) if name else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
@@ -122,7 +114,7 @@ def edit():
             db.commit()
         except DomainError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_form_error(form, error, "link_url_1" if error.field == "links" else None)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("profiles.show", slug=person.slug))
