@@ -3,10 +3,20 @@
 from portal.admin.models import SiteSetting  # noqa: F401
 from portal.auth.models import User  # noqa: F401
 from portal.companies.models import Company, CompanyDomain, CompanyInvitation, CompanyTag  # noqa: F401
+from portal.forums.models import (  # noqa: F401
+    Category,
+    Flag,
+    ForumGroup,
+    GroupMember,
+    Mention,
+    ModerationAction,
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+    ThreadRead,
+    ThreadTag,
+)
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.profiles.models import Connection, ConnectionRequest, Person, PersonLink, PersonTag  # noqa: F401
 from portal.tags.models import Tag, TagAlias  # noqa: F401
-from portal.forums.models import (  # noqa: F401
-    Category, Flag, ForumGroup, GroupMember, Mention, ModerationAction, Post, PostRevision, Reaction, Thread,
-    ThreadRead, ThreadTag,
-)
