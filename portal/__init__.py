@@ -66,11 +66,13 @@ def _init_extensions(app: Flask) -> None:
     )
     web.init_app(app)
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
+    from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
 
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.clouds.views import bp as clouds_bp
     from portal.companies.views import bp as companies_bp
     from portal.directory.views import bp as directory_bp
     from portal.forums import group_views, moderation_views, views  # noqa: F401 - routes on the forums blueprint
@@ -81,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.tags.views import bp as tags_bp
 
     for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp,
-                      forums_bp):
+                      forums_bp, clouds_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,249 @@
+"""Keeping the term tables current: per post (incremental, after each commit) and all at once (rebuild).
+
+A post counts for its author when it is visible (not deleted, not hidden) in a thread that is not
+deleted. Its contribution is recorded in `PostTerms` with the scope it counted under, so that an
+edit, a move to another category or a deletion subtracts exactly what was added. A person's
+strongest terms per scope are then recomputed from their recorded contributions (no re-parsing).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from portal.clouds.models import BucketTerm, PersonTerm, PostTerms
+from portal.clouds.terms import post_vector, tag_key
+from portal.clouds.weighting import PROFILE_TAG_WEIGHT, anchored
+from portal.forums.access import category_scope
+from portal.forums.models import Category, Post, Thread, ThreadTag
+from portal.profiles.models import PERSON_TAG_KINDS
+from portal.tags.models import Tag
+
+PERSON_TERMS_KEPT = 100  # per person and scope: clouds show at most a few dozen
+CHUNK = 500
+
+
+def tag_scope(kind: str) -> str:
+    return f"tag:{kind}"
+
+
+def category_bucket(category_id: int) -> str:
+    return f"category:{category_id}"
+
+
+@dataclass
+class Contribution:
+    author_id: int
+    scope: str
+    category_id: int
+    created_at: object
+    terms: dict  # key -> [weight, surface]
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _thread_tag_names(session: Session, thread_ids: Iterable[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(thread_ids))):
+        rows = session.execute(select(ThreadTag.thread_id, Tag.name).join(Tag, Tag.id == ThreadTag.tag_id)
+                               .where(ThreadTag.thread_id.in_(chunk)).order_by(ThreadTag.position))
+        for thread_id, name in rows:
+            names[thread_id].append(name)
+    return names
+
+
+def contributions(session: Session, post_ids: Iterable[int]) -> dict[int, Contribution | None]:
+    """What each post counts for now (None: it does not count)."""
+    post_ids = sorted(set(post_ids))
+    result: dict[int, Contribution | None] = dict.fromkeys(post_ids)
+    rows = []
+    for chunk in _chunks(post_ids):
+        rows += session.execute(
+            select(Post.id, Post.number, Post.author_id, Post.body_html, Post.created_at, Post.deleted_at,
+                   Post.hidden_at, Thread.id, Thread.title, Thread.deleted_at, Category)
+            .join(Thread, Thread.id == Post.thread_id).join(Category, Category.id == Thread.category_id)
+            .where(Post.id.in_(chunk))).all()
+    tags = _thread_tag_names(session, (row[7] for row in rows))
+    for (post_id, number, author_id, body_html, created_at, deleted_at, hidden_at, thread_id, title,
+         thread_deleted_at, category) in rows:
+        if author_id is None or deleted_at or hidden_at or thread_deleted_at:
+            continue
+        vector = post_vector(body_html, title=title, tags=tags[thread_id], opening=number == 1)
+        result[post_id] = Contribution(author_id, category_scope(category), category.id, created_at,
+                                       {key: [weight, surface] for key, (weight, surface) in vector.items()})
+    return result
+
+
+class _BucketDeltas:
+    """Changes to bucket totals, applied in one pass."""
+
+    def __init__(self) -> None:
+        self.changes: dict[tuple[str, str], list] = {}  # (bucket, term) -> [weight, posts, people, display]
+
+    def add(self, bucket: str, term: str, *, weight: float = 0.0, posts: int = 0, people: int = 0,
+            display: str = "") -> None:
+        change = self.changes.setdefault((bucket, term), [0.0, 0, 0, ""])
+        change[0] += weight
+        change[1] += posts
+        change[2] += people
+        if display and (not change[3] or weight > 0):
+            change[3] = display
+
+    def add_post(self, contribution: Contribution, sign: int) -> None:
+        factor = anchored(contribution.created_at) * sign
+        for key, (weight, surface) in contribution.terms.items():
+            for bucket in (contribution.scope, category_bucket(contribution.category_id)):
+                self.add(bucket, key, weight=weight * factor, posts=sign, display=surface if sign > 0 else "")
+
+    def apply(self, session: Session) -> None:
+        by_bucket: dict[str, list[str]] = defaultdict(list)
+        for bucket, term in self.changes:
+            by_bucket[bucket].append(term)
+        for bucket, terms in by_bucket.items():
+            for chunk in _chunks(terms):
+                existing = {row.term: row for row in session.scalars(
+                    select(BucketTerm).where(BucketTerm.bucket == bucket, BucketTerm.term.in_(chunk)))}
+                for term in chunk:
+                    weight, posts, people, display = self.changes[(bucket, term)]
+                    row = existing.get(term)
+                    if row is None:
+                        row = BucketTerm(bucket=bucket, term=term, weight=0.0, posts=0, people=0, display=display)
+                        session.add(row)
+                    row.posts, row.people = max(0, row.posts + posts), max(0, row.people + people)
+                    # Floating-point subtraction can leave dust below zero; no posts means no weight.
+                    row.weight = max(0.0, row.weight + weight) if row.posts else 0.0
+                    if display and not row.display:
+                        row.display = display
+                    if row.posts == 0 and row.people == 0:
+                        if row in session.new:
+                            session.expunge(row)
+                        else:
+                            session.delete(row)
+        self.changes.clear()
+        session.flush()
+
+
+def _replace_person_terms(session: Session, person_id: int, scope: str, strongest: dict[str, tuple[float, str]],
+                          deltas: _BucketDeltas) -> None:
+    """Store a person's terms of one scope; `people` of the scope's bucket follows the difference."""
+    old = set(session.scalars(select(PersonTerm.term).where(PersonTerm.person_id == person_id,
+                                                             PersonTerm.scope == scope)))
+    session.execute(delete(PersonTerm).where(PersonTerm.person_id == person_id, PersonTerm.scope == scope))
+    if strongest:
+        session.execute(insert(PersonTerm), [
+            {"person_id": person_id, "scope": scope, "term": key, "weight": weight, "display": display[:100]}
+            for key, (weight, display) in strongest.items()])
+    for key in strongest.keys() - old:
+        deltas.add(scope, key, people=1, display=strongest[key][1])
+    for key in old - strongest.keys():
+        deltas.add(scope, key, people=-1)
+
+
+def _strongest(totals: dict[str, list]) -> dict[str, tuple[float, str]]:
+    """The PERSON_TERMS_KEPT heaviest terms, each with its most used surface form."""
+    top = heapq.nlargest(PERSON_TERMS_KEPT, totals.items(), key=lambda item: (item[1][0], item[0]))
+    return {key: (weight, max(surfaces, key=surfaces.get)) for key, (weight, surfaces) in top}
+
+
+def _accumulate(totals: dict[str, list], terms: dict, factor: float) -> None:
+    for key, (weight, surface) in terms.items():
+        entry = totals.get(key)
+        if entry is None:
+            totals[key] = entry = [0.0, {}]
+        entry[0] += weight * factor
+        entry[1][surface] = entry[1].get(surface, 0.0) + weight * factor
+
+
+def recompute_person_scope(session: Session, person_id: int, scope: str, deltas: _BucketDeltas) -> None:
+    totals: dict[str, list] = {}
+    for terms, created_at in session.execute(select(PostTerms.terms, PostTerms.created_at).where(
+            PostTerms.author_id == person_id, PostTerms.scope == scope)):
+        _accumulate(totals, terms, anchored(created_at))
+    _replace_person_terms(session, person_id, scope, _strongest(totals), deltas)
+
+
+@dataclass
+class Touched:
+    """Whose clouds a refresh changed (for cache invalidation)."""
+
+    person_ids: set[int]
+    category_ids: set[int]
+
+
+def refresh_posts(session: Session, post_ids: Iterable[int]) -> Touched:
+    """Bring the term tables in line with these posts' current state."""
+    post_ids = sorted(set(post_ids))
+    touched = Touched(set(), set())
+    if not post_ids:
+        return touched
+    current = contributions(session, post_ids)
+    recorded = {}
+    for chunk in _chunks(post_ids):
+        recorded.update({row.post_id: row for row in session.scalars(
+            select(PostTerms).where(PostTerms.post_id.in_(chunk)))})
+    deltas, dirty = _BucketDeltas(), set()
+    for post_id in post_ids:
+        old, new = recorded.get(post_id), current[post_id]
+        if old is not None and new is not None and (old.author_id, old.scope, old.category_id, old.terms) == (
+                new.author_id, new.scope, new.category_id, new.terms):
+            continue
+        if old is not None:
+            deltas.add_post(Contribution(old.author_id, old.scope, old.category_id, old.created_at, old.terms), -1)
+            dirty.add((old.author_id, old.scope))
+            touched.category_ids.add(old.category_id)
+        if new is not None:
+            deltas.add_post(new, +1)
+            dirty.add((new.author_id, new.scope))
+            touched.category_ids.add(new.category_id)
+            record = old or PostTerms(post_id=post_id)
+            record.author_id, record.scope, record.category_id = new.author_id, new.scope, new.category_id
+            record.created_at, record.terms = new.created_at, new.terms
+            session.add(record)
+        elif old is not None:
+            session.delete(old)
+    session.flush()
+    for person_id, scope in sorted(dirty):
+        recompute_person_scope(session, person_id, scope, deltas)
+    deltas.apply(session)
+    touched.person_ids = {person_id for person_id, _ in dirty}
+    return touched
+
+
+def thread_post_ids(session: Session, thread_ids: Iterable[int]) -> list[int]:
+    ids: list[int] = []
+    for chunk in _chunks(sorted(set(thread_ids))):
+        ids += session.scalars(select(Post.id).where(Post.thread_id.in_(chunk)))
+    return ids
+
+
+def _profile_tag_terms(session: Session, person_ids: list[int]) -> dict[int, dict[str, dict[str, tuple]]]:
+    """person -> tag scope -> key -> (weight, tag name)."""
+    from portal.profiles.services import person_tags
+
+    result: dict[int, dict[str, dict[str, tuple]]] = {}
+    for person_id, kinds in person_tags(session, person_ids).items():
+        result[person_id] = {
+            tag_scope(kind): {tag_key(tag.name): (PROFILE_TAG_WEIGHT, tag.name) for tag in kinds.get(kind, [])}
+            for kind in PERSON_TAG_KINDS}
+    return result
+
+
+def refresh_people_tags(session: Session, person_ids: Iterable[int]) -> None:
+    """Profile tags changed (or the person was created, merged or removed)."""
+    person_ids = sorted(set(person_ids))
+    deltas = _BucketDeltas()
+    for chunk in _chunks(person_ids):
+        terms = _profile_tag_terms(session, chunk)
+        for person_id in chunk:
+            for kind in PERSON_TAG_KINDS:
+                scope = tag_scope(kind)
+                _replace_person_terms(session, person_id, scope, terms.get(person_id, {}).get(scope, {}), deltas)
+    deltas.apply(session)
