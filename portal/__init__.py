@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     web.init_app(app)
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
     from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
+    from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -80,10 +81,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.mail.views import bp as mail_bp
     from portal.profiles.views import bp as profiles_bp
+    from portal.search.views import bp as search_bp
     from portal.tags.views import bp as tags_bp
 
     for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp,
-                      forums_bp, clouds_bp):
+                      forums_bp, clouds_bp, search_bp):
         app.register_blueprint(blueprint)
 
 

@@ -67,6 +67,8 @@ def from_environment() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
         "AVATAR_MAX_BYTES": int(os.environ.get("PORTAL_AVATAR_MAX_BYTES", str(1024 * 1024))),
         "SQL_ECHO": _bool("PORTAL_SQL_ECHO", False),
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
+        "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", ""),  # default: <instance>/search-index
     }
 
 

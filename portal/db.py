@@ -88,13 +88,11 @@ def attach_event_dispatch(factory: sessionmaker) -> None:
         if not queued:
             return
         if has_app_context():
-            for name, payload in queued:
-                events.publish(name, payload)
+            events.publish_all(queued)
             return
         # Sessions made outside a request (jobs, tests) still hand events to their app.
         with session.info["flask_app"].app_context():
-            for name, payload in queued:
-                events.publish(name, payload)
+            events.publish_all(queued)
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:

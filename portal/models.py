@@ -20,4 +20,5 @@ from portal.forums.models import (  # noqa: F401
 )
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.profiles.models import Connection, ConnectionRequest, Person, PersonLink, PersonTag  # noqa: F401
+from portal.search.models import SearchDocumentRow  # noqa: F401
 from portal.tags.models import Tag, TagAlias  # noqa: F401

@@ -85,7 +85,11 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "DEV_OUTBOX_PAGE": True,
         "SMTP_HOST": "",
+        "SEARCH_BACKGROUND_REBUILD": False,
     })
+    # An empty index to start from (the database starts empty too), so that no test triggers a
+    # background rebuild on the shared test connection; search tests use their own index.
+    application.extensions["portal_search"].rebuild([])
     return application
 
 
@@ -174,6 +178,7 @@ def live_server(tmp_path_factory):
         "TESTING": False, "DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "live-secret",
         "RATELIMIT_ENABLED": False, "DEV_OUTBOX_PAGE": True, "SMTP_HOST": "",
     })
+    live_app.extensions["portal_search"].rebuild([])
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,0 +1,189 @@
+"""Search on PostgreSQL full-text search (SEARCH_BACKEND=postgres), for several app hosts.
+
+Documents live in the `search_documents` table with weighted tsvectors (title A, tags B,
+text C) under GIN indexes; queries go through websearch_to_tsquery, which accepts what
+people type (quotes for phrases, `or`, `-word`) and never raises a syntax error. A rebuild
+replaces every row in one transaction: searches see the old rows until it commits.
+
+"Did you mean" compares the query's words with the words of thread titles and tags
+(difflib, cached for ten minutes per process): PostgreSQL's own statistics return stemmed
+lexemes, which are poor suggestions, and pg_trgm is an extension a deployment may not allow.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import text
+
+from portal.search.backend import Access
+from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
+from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
+
+_UPSERT = text("""
+INSERT INTO search_documents (doc_id, kind, title, tags, tag_keys, body, body_members, body_connections, scope,
+    category_id, company_id, owner_id, created_at, url, context, tsv_public, tsv_members, tsv_connections)
+VALUES (:doc_id, :kind, :title, :tags, :tag_keys, :body, :body_members, :body_connections, :scope,
+    :category_id, :company_id, :owner_id, :created_at, :url, :context,
+    setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :tags), 'B')
+        || setweight(to_tsvector('english', :body), 'C'),
+    to_tsvector('english', :body_members), to_tsvector('english', :body_connections))
+ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title, tags = EXCLUDED.tags,
+    tag_keys = EXCLUDED.tag_keys, body = EXCLUDED.body, body_members = EXCLUDED.body_members,
+    body_connections = EXCLUDED.body_connections, scope = EXCLUDED.scope, category_id = EXCLUDED.category_id,
+    company_id = EXCLUDED.company_id, owner_id = EXCLUDED.owner_id, created_at = EXCLUDED.created_at,
+    url = EXCLUDED.url, context = EXCLUDED.context, tsv_public = EXCLUDED.tsv_public,
+    tsv_members = EXCLUDED.tsv_members, tsv_connections = EXCLUDED.tsv_connections
+""")
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+VOCABULARY_SECONDS = 600
+
+
+def _row(doc: SearchDocument) -> dict:
+    return {
+        "doc_id": doc.doc_id, "kind": doc.kind, "title": doc.title, "tags": " ".join(doc.tags),
+        "tag_keys": "|" + "|".join(doc.tag_keys) + "|", "body": doc.text.get(PUBLIC, ""),
+        "body_members": doc.text.get(MEMBERS, ""), "body_connections": doc.text.get(CONNECTIONS, ""),
+        "scope": doc.scope, "category_id": doc.category_id, "company_id": doc.company_id, "owner_id": doc.owner_id,
+        "created_at": doc.created_at, "url": doc.url, "context": doc.context,
+    }
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, app) -> None:
+        self._app = app
+        self._vocabulary: tuple[float, list[str]] | None = None
+
+    def _session(self):
+        return self._app.extensions["portal_db"].sessionmaker()
+
+    def status(self) -> str:
+        return "ready"
+
+    def index(self, docs: Iterable[SearchDocument]) -> int:
+        rows = [_row(doc) for doc in docs]
+        if rows:
+            with self._session() as session:
+                session.execute(_UPSERT, rows)
+                session.commit()
+        return len(rows)
+
+    def delete(self, doc_ids: Iterable[str]) -> None:
+        doc_ids = list(doc_ids)
+        if doc_ids:
+            with self._session() as session:
+                session.execute(text("DELETE FROM search_documents WHERE doc_id = ANY(:ids)"), {"ids": doc_ids})
+                session.commit()
+
+    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        count = 0
+        with self._session() as session:
+            session.execute(text("DELETE FROM search_documents"))
+            batch: list[dict] = []
+            for doc in docs:
+                batch.append(_row(doc))
+                if len(batch) == 1000:
+                    session.execute(_UPSERT, batch)
+                    count, batch = count + len(batch), []
+            if batch:
+                session.execute(_UPSERT, batch)
+                count += len(batch)
+            session.commit()
+        self._vocabulary = None
+        return count
+
+    @staticmethod
+    def _conditions(query: SearchQuery, access: Access, params: dict) -> list[str]:
+        params.update(scopes=sorted(access.scopes), member=access.is_member or access.sees_everything,
+                      admin=access.sees_everything, owners=sorted(access.connection_owner_ids))
+        where = ["d.scope = ANY(:scopes)"]
+        if query.text:
+            where.append("(d.tsv_public @@ q.query OR (:member AND d.tsv_members @@ q.query)"
+                         " OR ((:admin OR d.owner_id = ANY(:owners)) AND d.tsv_connections @@ q.query))")
+        if query.kind:
+            where.append("d.kind = :kind")
+            params["kind"] = query.kind
+        if query.category_id:
+            where.append("d.category_id = :category_id")
+            params["category_id"] = query.category_id
+        if query.tag_key:
+            where.append("d.tag_keys LIKE :tag_pattern")
+            params["tag_pattern"] = "%|" + query.tag_key.replace("%", "").replace("_", r"\_") + "|%"
+        if query.company_id:
+            where.append("d.company_id = :company_id")
+            params["company_id"] = query.company_id
+        if query.date_from:
+            where.append("d.created_at >= :date_from")
+            params["date_from"] = query.date_from
+        if query.date_to:
+            where.append("d.created_at <= :date_to")
+            params["date_to"] = query.date_to
+        return where
+
+    def search(self, query: SearchQuery, access: Access) -> Results:
+        params: dict = {"text": query.text, "limit": PER_PAGE, "offset": (query.page - 1) * PER_PAGE}
+        where = self._conditions(query, access, params)
+        rank = ("ts_rank(d.tsv_public || CASE WHEN :member THEN d.tsv_members ELSE ''::tsvector END, q.query)"
+                if query.text else "0")
+        # Only fixed fragments are formatted into the statement; every value is a bound parameter.
+        sql = f"""
+            WITH q AS (SELECT websearch_to_tsquery('english', :text) AS query)
+            SELECT d.doc_id, d.kind, d.title, d.url, d.created_at, d.context, d.owner_id, d.body, d.body_members,
+                   d.body_connections, {rank} AS rank, count(*) OVER () AS total
+            FROM search_documents d, q
+            WHERE {" AND ".join(where)}
+            ORDER BY rank DESC, d.created_at DESC, d.doc_id
+            LIMIT :limit OFFSET :offset"""  # noqa: S608
+        with self._session() as session:
+            rows = session.execute(text(sql), params).all()
+        terms = query_terms(query.text)
+        hits = []
+        for row in rows:
+            visible = access.visible_text({PUBLIC: row.body, MEMBERS: row.body_members,
+                                           CONNECTIONS: row.body_connections}, row.owner_id)
+            hits.append(Hit(doc_id=row.doc_id, kind=row.kind, title=row.title, url=row.url,
+                            snippet=make_snippet(visible, terms), created_at=row.created_at, context=row.context))
+        total = rows[0].total if rows else 0
+        suggestion = self._suggest(query.text) if query.text and total < 3 else None
+        return Results(hits=hits, total=total, page=query.page, suggestion=suggestion)
+
+    def _words(self) -> list[str]:
+        now = time.monotonic()
+        if self._vocabulary is None or now - self._vocabulary[0] > VOCABULARY_SECONDS:
+            with self._session() as session:
+                texts = session.execute(text("SELECT title, tags FROM search_documents WHERE kind IN "
+                                             "('thread', 'company', 'person')")).all()
+            words = {w.lower() for title, tags in texts for w in _WORD.findall(f"{title} {tags}")}
+            self._vocabulary = (now, sorted(words))
+        return self._vocabulary[1]
+
+    def _suggest(self, typed: str) -> str | None:
+        vocabulary = self._words()
+        known = set(vocabulary)
+        changed, out = False, []
+        for word in typed.split():
+            bare = word.strip('"()').lower()
+            if _WORD.fullmatch(bare) and bare not in known:
+                close = difflib.get_close_matches(bare, vocabulary, n=1, cutoff=0.75)
+                if close:
+                    out.append(word.lower().replace(bare, close[0]))
+                    changed = True
+                    continue
+            out.append(word)
+        return " ".join(out) if changed else None
+
+    def similar_titles(self, text_value: str, access: Access, limit: int) -> list[tuple[str, str]]:
+        sql = text("""
+            WITH q AS (SELECT replace(plainto_tsquery('english', :text)::text, '&', '|')::tsquery AS query)
+            SELECT d.title, d.url FROM search_documents d, q
+            WHERE d.kind = :kind AND d.scope = ANY(:scopes) AND d.tsv_public @@ q.query
+            ORDER BY ts_rank(d.tsv_public, q.query) DESC LIMIT :limit""")
+        with self._session() as session:
+            rows = session.execute(sql, {"text": text_value, "kind": THREAD, "scopes": sorted(access.scopes),
+                                         "limit": limit}).all()
+        return [(row.title, row.url) for row in rows]

@@ -1,0 +1,238 @@
+"""Search on a Whoosh index on disk (the default, embedded backend).
+
+Whoosh allows one writer at a time per index, across processes, through a lock file: writers
+wait for it (`timeout`) instead of failing. Searchers are per thread and refreshed before each
+search, so a search sees every commit made before it started. A rebuild writes a new index
+beside the live one and swaps directories, so searches keep working while it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.qparser import FieldsPlugin, MultifieldParser, OperatorsPlugin, OrGroup, PlusMinusPlugin, WildcardPlugin
+from whoosh.query import And, DateRange, Every, Or, Term
+
+from portal.search.backend import Access, SearchUnavailable
+from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
+from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
+
+log = logging.getLogger(__name__)
+WRITE_LOCK_TIMEOUT = 30.0
+
+
+def _schema() -> Schema:
+    stem = StemmingAnalyzer()
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        title=TEXT(analyzer=stem, stored=True, field_boost=3.0, spelling=True),
+        tags=TEXT(analyzer=stem, stored=True, field_boost=2.0),
+        body=TEXT(analyzer=stem, stored=True, spelling=True),
+        body_members=TEXT(analyzer=stem, stored=True),
+        body_connections=TEXT(analyzer=stem, stored=True),
+        tag_keys=KEYWORD(commas=True),
+        scope=ID,
+        category=ID,
+        company=ID,
+        owner=ID(stored=True),
+        created=DATETIME(stored=True, sortable=True),
+        url=STORED,
+        context=STORED,
+    )
+
+
+def _fields(doc: SearchDocument) -> dict:
+    return {
+        "doc_id": doc.doc_id, "kind": doc.kind, "title": doc.title, "tags": " ".join(doc.tags),
+        "body": doc.text.get(PUBLIC, ""), "body_members": doc.text.get(MEMBERS, ""),
+        "body_connections": doc.text.get(CONNECTIONS, ""), "tag_keys": ",".join(doc.tag_keys), "scope": doc.scope,
+        "category": str(doc.category_id or ""), "company": str(doc.company_id or ""),
+        "owner": str(doc.owner_id or ""), "created": doc.created_at.replace(tzinfo=None), "url": doc.url,
+        "context": doc.context,
+    }
+
+
+class WhooshBackend:
+    name = "whoosh"
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.schema = _schema()
+
+    # --- state ------------------------------------------------------------------------
+
+    @property
+    def _rebuild_marker(self) -> Path:
+        return self.directory.with_name(self.directory.name + ".rebuilding")
+
+    def status(self) -> str:
+        marker = self._rebuild_marker
+        if marker.exists() and time.time() - marker.stat().st_mtime < 3600:
+            return "rebuilding"
+        return "ready" if whoosh_index.exists_in(str(self.directory)) else "missing"
+
+    def _open(self):
+        if not whoosh_index.exists_in(str(self.directory)):
+            raise SearchUnavailable("missing")
+        try:
+            return whoosh_index.open_dir(str(self.directory), schema=self.schema)
+        except Exception as error:  # noqa: BLE001 - any damage to the files means: rebuild
+            log.warning("search index at %s cannot be opened: %s", self.directory, error)
+            raise SearchUnavailable("damaged") from error
+
+    def _searcher(self):
+        """A searcher on the index as it is now. Opened per search: Whoosh's refresh() misses
+        commits that only delete documents, and a stale searcher would keep finding them."""
+        return self._open().searcher()
+
+    # --- writing ----------------------------------------------------------------------
+
+    def _writer(self):
+        if not whoosh_index.exists_in(str(self.directory)):
+            raise SearchUnavailable("missing")
+        return self._open().writer(timeout=WRITE_LOCK_TIMEOUT)
+
+    def index(self, docs: Iterable[SearchDocument]) -> int:
+        docs = list(docs)
+        if not docs:
+            return 0
+        writer = self._writer()
+        try:
+            for doc in docs:
+                writer.update_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(docs)
+
+    def delete(self, doc_ids: Iterable[str]) -> None:
+        doc_ids = list(doc_ids)
+        if not doc_ids:
+            return
+        writer = self._writer()
+        for value in doc_ids:
+            writer.delete_by_term("doc_id", value)
+        writer.commit()
+
+    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        marker = self._rebuild_marker
+        marker.write_text(str(os.getpid()))
+        fresh = self.directory.with_name(self.directory.name + f".new-{os.getpid()}")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        try:
+            ix = whoosh_index.create_in(str(fresh), self.schema)
+            writer = ix.writer(limitmb=256)
+            count = 0
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                count += 1
+            writer.commit()
+            old = self.directory.with_name(self.directory.name + f".old-{os.getpid()}")
+            if self.directory.exists():
+                self.directory.rename(old)
+            fresh.rename(self.directory)
+            shutil.rmtree(old, ignore_errors=True)
+            return count
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+            marker.unlink(missing_ok=True)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def _parser(self, fields: list[str], group=None) -> MultifieldParser:
+        parser = MultifieldParser(fields, self.schema, group=group) if group else MultifieldParser(fields, self.schema)
+        # Field prefixes would let anyone query hidden profile text ("body_members:…");
+        # wildcards make one request scan the whole vocabulary.
+        parser.remove_plugin_class(FieldsPlugin)
+        parser.remove_plugin_class(WildcardPlugin)
+        # The same operators as PostgreSQL's websearch syntax: "or" in any case, -word to exclude.
+        parser.replace_plugin(OperatorsPlugin(Or=r"(?<=\s)(?:OR|or|Or)(?=\s)"))
+        parser.add_plugin(PlusMinusPlugin())
+        return parser
+
+    def _text_query(self, text: str, access: Access):
+        fields = ["title", "tags", "body"]
+        if access.is_member or access.sees_everything:
+            fields.append("body_members")
+        if access.sees_everything:
+            fields.append("body_connections")
+        main = self._parser(fields).parse(text)
+        if access.sees_everything or not access.connection_owner_ids:
+            return main, main
+        private = self._parser(["body_connections"]).parse(text)
+        owners = Or([Term("owner", str(pid)) for pid in sorted(access.connection_owner_ids)])
+        return Or([main, And([private, owners])]), main
+
+    @staticmethod
+    def _filter(query: SearchQuery, access: Access):
+        parts = [Or([Term("scope", scope) for scope in sorted(access.scopes)])]
+        if query.kind:
+            parts.append(Term("kind", query.kind))
+        if query.category_id:
+            parts.append(Term("category", str(query.category_id)))
+        if query.tag_key:
+            parts.append(Term("tag_keys", query.tag_key))
+        if query.company_id:
+            parts.append(Term("company", str(query.company_id)))
+        if query.date_from or query.date_to:
+            parts.append(DateRange("created", query.date_from and query.date_from.replace(tzinfo=None),
+                                   query.date_to and query.date_to.replace(tzinfo=None)))
+        return And(parts)
+
+    def search(self, query: SearchQuery, access: Access) -> Results:
+        try:
+            with self._searcher() as searcher:
+                return self._search(searcher, query, access)
+        except SearchUnavailable:
+            raise
+        except Exception as error:  # noqa: BLE001 - damaged segment files surface while reading
+            log.warning("search failed on %s: %s", self.directory, error)
+            raise SearchUnavailable("damaged") from error
+
+    def _search(self, searcher, query: SearchQuery, access: Access) -> Results:
+        if query.text:
+            q, main = self._text_query(query.text, access)
+        else:
+            q = main = Every()
+        try:
+            page = searcher.search_page(q, query.page, pagelen=PER_PAGE, filter=self._filter(query, access))
+        except ValueError:  # a page past the end
+            return Results(hits=[], total=0, page=query.page)
+        terms = query_terms(query.text)
+        hits = [self._hit(hit, access, terms) for hit in page]
+        suggestion = None
+        if query.text and page.total < 3:
+            corrected = searcher.correct_query(main, query.text)
+            if corrected.query != main and corrected.string.strip().lower() != query.text.lower():
+                suggestion = corrected.string
+        return Results(hits=hits, total=page.total, page=query.page, suggestion=suggestion)
+
+    @staticmethod
+    def _hit(hit, access: Access, terms: frozenset[str]) -> Hit:
+        owner = int(hit["owner"]) if hit.get("owner") else None
+        text = access.visible_text({PUBLIC: hit.get("body", ""), MEMBERS: hit.get("body_members", ""),
+                                    CONNECTIONS: hit.get("body_connections", "")}, owner)
+        return Hit(doc_id=hit["doc_id"], kind=hit["kind"], title=hit.get("title", ""), url=hit["url"],
+                   snippet=make_snippet(text, terms), created_at=hit["created"], context=hit.get("context", ""))
+
+    def similar_titles(self, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
+        q = self._parser(["title", "body"], group=OrGroup.factory(0.9)).parse(text)
+        flt = And([Term("kind", THREAD), Or([Term("scope", s) for s in sorted(access.scopes)])])
+        try:
+            with self._searcher() as searcher:
+                return [(hit["title"], hit["url"]) for hit in searcher.search(q, limit=limit, filter=flt)]
+        except Exception:  # noqa: BLE001 - suggestions are optional; a damaged index shows none
+            log.warning("similar threads unavailable", exc_info=True)
+            return []

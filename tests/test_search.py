@@ -1,0 +1,243 @@
+"""Search on both backends: language features, filters, permissions, freshness, recovery, bad input.
+
+Every test runs on Whoosh; on the PostgreSQL run of the suite it runs on PostgreSQL's
+full-text search too (the same test functions).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from portal.companies.services import create_company
+from portal.db import db
+from portal.forums import moderation
+from portal.forums import services as forums
+from portal.forums.models import Category, Post, Thread
+from portal.profiles.models import Person
+from portal.profiles.services import connect, set_company_membership, set_person_tags, update_person_fields
+from portal.profiles.visibility import Viewer
+from portal.search import services as search
+from portal.search.query import build_query
+from portal.search.whoosh_backend import WhooshBackend
+from tests.test_companies_support import login, make_user
+from tests.test_forums_support import viewer_of
+
+BACKENDS = ["whoosh"] + (["postgres"] if os.environ.get("PORTAL_TEST_BACKEND") == "postgres" else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, app, tmp_path):
+    """A fresh, empty index of the chosen backend on the test app for the length of one test."""
+    previous = app.extensions["portal_search"]
+    if request.param == "whoosh":
+        fresh = WhooshBackend(tmp_path / "index")
+    else:
+        from portal.search.postgres_backend import PostgresBackend
+
+        fresh = PostgresBackend(app)
+    fresh.rebuild([])
+    app.extensions["portal_search"] = fresh
+    yield fresh
+    app.extensions["portal_search"] = previous
+
+
+def when(day: int) -> datetime:
+    return datetime(2026, 3, day, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(app, backend):
+    with app.app_context():
+        s = db.session
+        dana_user, dana = make_user(s, name="Dana Reyes", headline="Coffee roaster in Oslo")
+        lee_user, lee = make_user(s, name="Lee Chen")
+        kim_user, kim = make_user(s, name="Kim Park")
+        admin_user, admin = make_user(s, role="ecosystem_admin", name="Ada Admin")
+        update_person_fields(s, dana, bio="I secretly collect vintage grinders.",
+                             visibility={"bio": "members", "location": "connections"}, location="Trondheim")
+        connect(s, dana, kim)
+        acme = create_company(s, "Acme Beans", description="Green coffee importers")
+        set_company_membership(s, lee, acme.id)
+        set_person_tags(s, dana, "skill", ["Latte art"])
+        general = forums.create_category(s, "General")
+        members = forums.create_category(s, "Members lounge", visibility="members")
+        group = forums.create_group(s, "Roasters guild", dana.id)
+        guild = forums.group_category(s, group)
+        roast = forums.create_thread(s, general, dana.id, "Roasting at home with a popcorn popper",
+                                     "My popcorn popper roasts beans evenly.", tags="roasting, home",
+                                     created_at=when(1))
+        forums.reply(s, roast, lee.id, "I prefer a drum for roasting; popper smoke is a lot.", created_at=when(2))
+        grind = forums.create_thread(s, general, lee.id, "Grinder burrs", "Conical or flat burrs for espresso?",
+                                     tags="grinding", created_at=when(10))
+        forums.create_thread(s, members, lee.id, "Members only cupping", "Cupping notes about espresso blends.",
+                             created_at=when(11))
+        forums.create_thread(s, guild, dana.id, "Guild secret blend", "Our espresso blend uses Yirgacheffe.",
+                             created_at=when(12))
+        db.commit()
+        return {"users": {"dana": dana_user, "lee": lee_user, "kim": kim_user, "admin": admin_user},
+                "ids": {"dana": dana.id, "lee": lee.id, "kim": kim.id, "admin": admin.id},
+                "general": general.id, "members": members.id, "guild": guild.id, "acme": acme.id,
+                "acme_slug": acme.slug, "roast": roast.id, "grind": grind.id, "group": group.id}
+
+
+def find(app, text, viewer=None, **filters):
+    with app.app_context():
+        results = search.search(db.session, viewer or Viewer.anonymous(), build_query(text, **filters))
+        return results
+
+
+def titles(results) -> list[str]:
+    return [hit.title or f"re: {hit.context}" for hit in results.hits]
+
+
+def member(world, name, app):
+    with app.app_context():
+        from portal.profiles.services import person_for_user
+        from portal.profiles.visibility import viewer_for
+
+        user = world["users"][name]
+        return viewer_for(db.session, user, person_for_user(db.session, user.id))
+
+
+def test_stemming_finds_other_word_forms(app, world):
+    assert "Roasting at home with a popcorn popper" in titles(find(app, "roasted"))
+
+
+def test_phrase_queries_need_the_words_together(app, world):
+    assert titles(find(app, '"popcorn popper"'))[0] == "Roasting at home with a popcorn popper"
+    assert find(app, '"popper popcorn"').total == 0
+
+
+def test_title_matches_rank_above_body_matches(app, world):
+    results = find(app, "roasting", kind="thread")
+    assert titles(results)[0] == "Roasting at home with a popcorn popper"
+    hits = titles(find(app, "roasting"))
+    assert hits.index("Roasting at home with a popcorn popper") < hits.index(
+        "re: Roasting at home with a popcorn popper")
+
+
+def test_filters_by_type_category_tag_company_and_date(app, world):
+    assert {h.kind for h in find(app, "coffee", kind="company").hits} == {"company"}
+    assert titles(find(app, "burrs", category_id=world["general"])) == ["Grinder burrs"]
+    assert find(app, "burrs", category_id=world["members"]).total == 0
+    assert titles(find(app, "", tag_key="grinding")) == ["Grinder burrs"]
+    assert "re: Roasting at home with a popcorn popper" in titles(find(app, "drum", company_id=world["acme"]))
+    assert find(app, "drum", company_id=world["acme"] + 999).total == 0
+    assert titles(find(app, "espresso", date_from="2026-03-05", date_to="2026-03-10")) == ["Grinder burrs"]
+
+
+def test_snippets_highlight_and_stay_inert(app, world):
+    with app.app_context():
+        forums.create_thread(db.session, db.session.get(Category, world["general"]), world["ids"]["lee"],
+                             "<script>alert(1)</script> kettle", "<img src=x onerror=alert(1)> gooseneck kettle")
+        db.commit()
+    hit = find(app, "gooseneck").hits[0]
+    assert "<mark>gooseneck</mark>" in hit.snippet
+    assert "<img" not in hit.snippet and "alert(1)&gt;" in hit.snippet
+
+
+def test_private_group_and_members_content_stay_private(app, world):
+    anonymous_titles = titles(find(app, "espresso"))
+    assert "Guild secret blend" not in anonymous_titles and "Members only cupping" not in anonymous_titles
+    lee = member(world, "lee", app)
+    assert "Members only cupping" in titles(find(app, "espresso", lee))
+    assert "Guild secret blend" not in titles(find(app, "espresso", lee))
+    assert "Guild secret blend" in titles(find(app, "espresso", member(world, "dana", app)))
+    assert "Guild secret blend" in titles(find(app, "espresso", member(world, "admin", app)))
+
+
+def test_hidden_profile_fields_are_neither_matched_nor_shown(app, world):
+    assert find(app, "vintage grinders", kind="person").total == 0  # bio is for members
+    lee = member(world, "lee", app)
+    hit = find(app, "vintage grinders", lee, kind="person").hits[0]
+    assert hit.title == "Dana Reyes" and "vintage" in hit.snippet
+    # The location is for connections: Kim is one, Lee is not.
+    assert find(app, "Trondheim", lee).total == 0
+    assert titles(find(app, "Trondheim", member(world, "kim", app))) == ["Dana Reyes"]
+    # A public match never brings hidden text along in its snippet.
+    snippet = find(app, "roaster", kind="person").hits[0].snippet
+    assert "Trondheim" not in snippet and "vintage" not in snippet
+
+
+def test_index_follows_edits_deletes_and_moderation(app, world):
+    with app.app_context():
+        s = db.session
+        post = forums.opening_post(s, s.get(Thread, world["grind"]))
+        forums.edit_post(s, post, viewer_of(s.get(Person, world["ids"]["lee"])), "Ceramic burrs for pour-over")
+        db.commit()
+    assert find(app, "ceramic").total == 1 and find(app, "conical").total == 0
+    with app.app_context():
+        s = db.session
+        reply = s.scalars(select(Post).where(Post.thread_id == world["roast"],
+                                                           Post.number == 2)).one()
+        moderation.hide_post(s, reply, viewer_of(s.get(Person, world["ids"]["admin"]), admin=True))
+        db.commit()
+    assert find(app, "drum").total == 0
+    with app.app_context():
+        s = db.session
+        opening = forums.opening_post(s, s.get(Thread, world["roast"]))
+        forums.delete_post(s, opening, viewer_of(s.get(Person, world["ids"]["dana"])))
+        db.commit()
+    assert find(app, "popcorn").total == 0
+
+
+def test_did_you_mean(app, world):
+    results = find(app, "espreso")
+    assert results.suggestion == "espresso"
+
+
+def test_reindex_command_rebuilds_everything(app, world, runner):
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed" in result.output and "documents/s" in result.output
+    assert "Roasting at home with a popcorn popper" in titles(find(app, "popcorn"))
+
+
+def test_damaged_index_is_rebuilt_and_the_page_says_so(app, world, client, backend):
+    if backend.name != "whoosh":
+        pytest.skip("only the on-disk index can be damaged by a crash or a full disk")
+    for path in backend.directory.iterdir():
+        path.write_bytes(b"\x00garbage")
+    page = client.get("/search?q=popcorn")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "being rebuilt" in text or "popcorn popper" in text
+    again = client.get("/search?q=popcorn").get_data(as_text=True)
+    assert "Roasting at home with a popcorn popper" in again
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "((", "or", "-", "*", "title:", "AND OR NOT", "a" * 199, "\u202e🙂",
+                               "body_members:vintage"])
+def test_odd_query_syntax_never_fails(client, world, q):
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert "Dana Reyes" not in response.get_data(as_text=True)  # no field prefix reaches hidden profile text
+
+
+def test_bad_search_input_gets_a_clear_message(client, world):
+    response = client.get("/search", query_string={"q": "x" * 500})
+    assert response.status_code == 400 and "at most 200 characters" in response.get_data(as_text=True)
+    response = client.get("/search", query_string={"q": "coffee", "from": "yesterday"})
+    assert response.status_code == 400 and "2026-01-31" in response.get_data(as_text=True)
+    assert client.get("/search", query_string={"q": "coffee", "type": "secret"}).status_code == 400
+    assert client.get("/search", query_string={"q": "coffee", "category": "999999"}).status_code == 400
+
+
+def test_search_page_shows_results_for_the_logged_in_member(client, world):
+    login(client, world["users"]["dana"])
+    page = client.get("/search?q=espresso").get_data(as_text=True)
+    assert "Guild secret blend" in page and "<mark>espresso</mark>" in page
+    login(client, world["users"]["lee"])
+    assert "Guild secret blend" not in client.get("/search?q=espresso").get_data(as_text=True)
+
+
+def test_similar_threads_while_typing_respect_groups(client, world):
+    login(client, world["users"]["lee"])
+    found = client.get("/search/similar?title=secret blend").get_json()
+    assert all("Guild" not in item["title"] for item in found)
+    found = client.get("/search/similar?title=burrs for grinding").get_json()
+    assert found and found[0]["title"] == "Grinder burrs"
