@@ -89,7 +89,7 @@ def app(database_url, tmp_path_factory):
     })
     # An empty index to start from (the database starts empty too), so that no test triggers a
     # background rebuild on the shared test connection; search tests use their own index.
-    application.extensions["portal_search"].rebuild([])
+    application.extensions["portal_search"].rebuild(None, [])
     return application
 
 
@@ -178,7 +178,7 @@ def live_server(tmp_path_factory):
         "TESTING": False, "DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "live-secret",
         "RATELIMIT_ENABLED": False, "DEV_OUTBOX_PAGE": True, "SMTP_HOST": "",
     })
-    live_app.extensions["portal_search"].rebuild([])
+    live_app.extensions["portal_search"].rebuild(None, [])
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

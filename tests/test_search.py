@@ -35,11 +35,14 @@ def backend(request, app, tmp_path):
     previous = app.extensions["portal_search"]
     if request.param == "whoosh":
         fresh = WhooshBackend(tmp_path / "index")
+        fresh.rebuild(None, [])
     else:
         from portal.search.postgres_backend import PostgresBackend
 
-        fresh = PostgresBackend(app)
-    fresh.rebuild([])
+        fresh = PostgresBackend()
+    with app.app_context():
+        fresh.rebuild(db.session, [])
+        db.commit()
     app.extensions["portal_search"] = fresh
     yield fresh
     app.extensions["portal_search"] = previous

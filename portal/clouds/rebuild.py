@@ -62,7 +62,8 @@ class _Writer:
     def flush(self, model: type | None = None) -> None:
         for table in [model] if model else list(self.rows):
             if self.rows[table]:
-                self.session.execute(insert(table), self.rows[table])
+                # Core INSERT (executemany): the ORM's bulk path costs more than the database here.
+                self.session.execute(insert(table.__table__), self.rows[table])
                 self.written[table] += len(self.rows[table])
                 self.rows[table] = []
 

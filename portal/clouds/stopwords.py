@@ -36,4 +36,5 @@ whatever what's when whence whenever where whereafter whereas whereby wherein wh
 which while whither who whoever whole whom who's whose why will willing wish with within without won't wonder
 work worked works would wouldn't wrote yeah year years yes yet you you'd you'll your you're yours yourself
 yourselves you've zero
+ain aren couldn didn doesn don hadn hasn haven isn mustn needn shan shouldn wasn weren won wouldn
 """.split())

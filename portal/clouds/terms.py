@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 
 from whoosh.lang.porter import stem
@@ -25,7 +26,9 @@ REPLY_TAG_WEIGHT = 1.0  # a reply is about the thread's topic too, less surely
 
 _QUOTED = re.compile(r"<(blockquote|pre|code)\b[^>]*>(?:(?!<\1\b).)*?</\1>", re.S | re.I)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.I)
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Whole runs of 3 to 30 letters; contractions and possessives lose their tail first ("partner's" → "partner").
+_WORD = re.compile(rf"(?<!\w)[^\W\d_]{{{MIN_WORD},{MAX_WORD}}}(?!\w)")
+_APOSTROPHE_TAIL = re.compile(r"['’][^\W\d_]+")
 _TAG_WORD = re.compile(r"\w+")
 
 # term key -> (weight, surface form)
@@ -47,15 +50,8 @@ def visible_text(body_html: str) -> str:
 
 def words(text: str) -> list[str]:
     """Content words of a text, lower-cased, without stop words, numbers and URLs."""
-    text = _URL.sub(" ", text.lower())
-    result = []
-    for word in _WORD.findall(text):
-        word = word.replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if MIN_WORD <= len(word) <= MAX_WORD and word not in STOP_WORDS and "'" not in word:
-            result.append(word)
-    return result
+    text = _APOSTROPHE_TAIL.sub("", _URL.sub(" ", text.lower()))
+    return [word for word in _WORD.findall(text) if word not in STOP_WORDS]
 
 
 def word_key(word: str) -> str:
@@ -82,12 +78,17 @@ def post_vector(body_html: str, *, title: str = "", tags: list[str] = (), openin
 
     Repeating a word helps only logarithmically (1 + ln n), so one long rant about a word does not
     outweigh many posts that mention it."""
-    counts: dict[str, list] = {}
-    for word in words(visible_text(body_html)):
-        _add(counts, word_key(word), 1.0, word)
-    vector: dict[str, list] = {}
-    for key, (count, surfaces) in counts.items():
-        _add(vector, key, 1.0 + math.log(count), max(surfaces, key=surfaces.get))
+    by_key: dict[str, list] = {}  # key -> [count, most frequent surface, its count]
+    for word, count in Counter(words(visible_text(body_html))).items():
+        entry = by_key.get(stem_word(word))
+        if entry is None:
+            by_key[stem_word(word)] = [count, word, count]
+        else:
+            entry[0] += count
+            if count > entry[2]:
+                entry[1], entry[2] = word, count
+    vector: dict[str, list] = {key: [1.0 + math.log(count), {surface: 1.0}] for key, (count, surface, _) in
+                               by_key.items()}
     if opening:
         for word in words(title):
             _add(vector, word_key(word), TITLE_WEIGHT, word)

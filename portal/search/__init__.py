@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
 
         if not app.config["DATABASE_URL"].startswith("postgresql"):
             raise RuntimeError("SEARCH_BACKEND=postgres needs DATABASE_URL to point at PostgreSQL.")
-        backend = PostgresBackend(app)
+        backend = PostgresBackend()
     elif choice == "whoosh":
         from portal.search.whoosh_backend import WhooshBackend
 
@@ -35,5 +35,6 @@ def _on_commit(batch: list[dict]) -> None:
     session = db.new_session()
     try:
         handle_events(session, batch)
+        session.commit()  # the PostgreSQL backend wrote its rows in this session
     finally:
         session.close()

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, SearchDocument
 from portal.search.query import Results, SearchQuery
 
@@ -36,20 +38,22 @@ class Access:
 class SearchBackend(Protocol):
     name: str
 
-    def index(self, docs: Iterable[SearchDocument]) -> int:
+    # `session` is the caller's database session: the PostgreSQL backend reads and writes in it
+    # (the caller commits), the Whoosh backend ignores it.
+    def index(self, session: Session, docs: Iterable[SearchDocument]) -> int:
         """Add or replace these documents; returns how many were written."""
 
-    def delete(self, doc_ids: Iterable[str]) -> None:
+    def delete(self, session: Session, doc_ids: Iterable[str]) -> None:
         """Remove these documents (ids that are not there are ignored)."""
 
-    def search(self, query: SearchQuery, access: Access) -> Results:
+    def search(self, session: Session, query: SearchQuery, access: Access) -> Results:
         """One page of results this viewer may see. Raises SearchUnavailable."""
 
-    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+    def rebuild(self, session: Session, docs: Iterable[SearchDocument]) -> int:
         """Replace the whole index with these documents; searches keep working meanwhile."""
 
     def status(self) -> str:
         """"ready", "rebuilding" or "missing"."""
 
-    def similar_titles(self, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
+    def similar_titles(self, session: Session, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
         """(title, url) of threads whose title or text resembles `text`."""

@@ -5,9 +5,10 @@ text C) under GIN indexes; queries go through websearch_to_tsquery, which accept
 people type (quotes for phrases, `or`, `-word`) and never raises a syntax error. A rebuild
 replaces every row in one transaction: searches see the old rows until it commits.
 
-"Did you mean" compares the query's words with the words of thread titles and tags
-(difflib, cached for ten minutes per process): PostgreSQL's own statistics return stemmed
-lexemes, which are poor suggestions, and pg_trgm is an extension a deployment may not allow.
+"Did you mean" compares the query's words (difflib) with the unstemmed words of the 20,000
+newest documents (ts_stat over the 'simple' configuration), cached for ten minutes per process:
+the English statistics would suggest stems ("roast"), and pg_trgm is an extension a
+deployment may not be allowed to install.
 """
 
 from __future__ import annotations
@@ -55,45 +56,36 @@ def _row(doc: SearchDocument) -> dict:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, app) -> None:
-        self._app = app
+    def __init__(self) -> None:
         self._vocabulary: tuple[float, list[str]] | None = None
-
-    def _session(self):
-        return self._app.extensions["portal_db"].sessionmaker()
 
     def status(self) -> str:
         return "ready"
 
-    def index(self, docs: Iterable[SearchDocument]) -> int:
+    def index(self, session, docs: Iterable[SearchDocument]) -> int:
         rows = [_row(doc) for doc in docs]
         if rows:
-            with self._session() as session:
-                session.execute(_UPSERT, rows)
-                session.commit()
+            session.execute(_UPSERT, rows)
         return len(rows)
 
-    def delete(self, doc_ids: Iterable[str]) -> None:
+    def delete(self, session, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
         if doc_ids:
-            with self._session() as session:
-                session.execute(text("DELETE FROM search_documents WHERE doc_id = ANY(:ids)"), {"ids": doc_ids})
-                session.commit()
+            session.execute(text("DELETE FROM search_documents WHERE doc_id = ANY(:ids)"), {"ids": doc_ids})
 
-    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+    def rebuild(self, session, docs: Iterable[SearchDocument]) -> int:
+        """Runs in the caller's transaction: other sessions see the old rows until it commits."""
         count = 0
-        with self._session() as session:
-            session.execute(text("DELETE FROM search_documents"))
-            batch: list[dict] = []
-            for doc in docs:
-                batch.append(_row(doc))
-                if len(batch) == 1000:
-                    session.execute(_UPSERT, batch)
-                    count, batch = count + len(batch), []
-            if batch:
+        session.execute(text("DELETE FROM search_documents"))
+        batch: list[dict] = []
+        for doc in docs:
+            batch.append(_row(doc))
+            if len(batch) == 1000:
                 session.execute(_UPSERT, batch)
-                count += len(batch)
-            session.commit()
+                count, batch = count + len(batch), []
+        if batch:
+            session.execute(_UPSERT, batch)
+            count += len(batch)
         self._vocabulary = None
         return count
 
@@ -125,7 +117,7 @@ class PostgresBackend:
             params["date_to"] = query.date_to
         return where
 
-    def search(self, query: SearchQuery, access: Access) -> Results:
+    def search(self, session, query: SearchQuery, access: Access) -> Results:
         params: dict = {"text": query.text, "limit": PER_PAGE, "offset": (query.page - 1) * PER_PAGE}
         where = self._conditions(query, access, params)
         rank = ("ts_rank(d.tsv_public || CASE WHEN :member THEN d.tsv_members ELSE ''::tsvector END, q.query)"
@@ -139,8 +131,7 @@ class PostgresBackend:
             WHERE {" AND ".join(where)}
             ORDER BY rank DESC, d.created_at DESC, d.doc_id
             LIMIT :limit OFFSET :offset"""  # noqa: S608
-        with self._session() as session:
-            rows = session.execute(text(sql), params).all()
+        rows = session.execute(text(sql), params).all()
         terms = query_terms(query.text)
         hits = []
         for row in rows:
@@ -149,21 +140,22 @@ class PostgresBackend:
             hits.append(Hit(doc_id=row.doc_id, kind=row.kind, title=row.title, url=row.url,
                             snippet=make_snippet(visible, terms), created_at=row.created_at, context=row.context))
         total = rows[0].total if rows else 0
-        suggestion = self._suggest(query.text) if query.text and total < 3 else None
+        suggestion = self._suggest(session, query.text) if query.text and total < 3 else None
         return Results(hits=hits, total=total, page=query.page, suggestion=suggestion)
 
-    def _words(self) -> list[str]:
+    def _words(self, session) -> list[str]:
         now = time.monotonic()
         if self._vocabulary is None or now - self._vocabulary[0] > VOCABULARY_SECONDS:
-            with self._session() as session:
-                texts = session.execute(text("SELECT title, tags FROM search_documents WHERE kind IN "
-                                             "('thread', 'company', 'person')")).all()
-            words = {w.lower() for title, tags in texts for w in _WORD.findall(f"{title} {tags}")}
-            self._vocabulary = (now, sorted(words))
+            rows = session.execute(text(
+                "SELECT word FROM ts_stat($$SELECT to_tsvector('simple', title || ' ' || tags || ' ' || body)"
+                " FROM (SELECT title, tags, body FROM search_documents"
+                " ORDER BY created_at DESC LIMIT 20000) AS recent$$)"
+                " ORDER BY ndoc DESC LIMIT 50000")).scalars()
+            self._vocabulary = (now, [w for w in rows if _WORD.fullmatch(w)])
         return self._vocabulary[1]
 
-    def _suggest(self, typed: str) -> str | None:
-        vocabulary = self._words()
+    def _suggest(self, session, typed: str) -> str | None:
+        vocabulary = self._words(session)
         known = set(vocabulary)
         changed, out = False, []
         for word in typed.split():
@@ -177,13 +169,12 @@ class PostgresBackend:
             out.append(word)
         return " ".join(out) if changed else None
 
-    def similar_titles(self, text_value: str, access: Access, limit: int) -> list[tuple[str, str]]:
+    def similar_titles(self, session, text_value: str, access: Access, limit: int) -> list[tuple[str, str]]:
         sql = text("""
             WITH q AS (SELECT replace(plainto_tsquery('english', :text)::text, '&', '|')::tsquery AS query)
             SELECT d.title, d.url FROM search_documents d, q
             WHERE d.kind = :kind AND d.scope = ANY(:scopes) AND d.tsv_public @@ q.query
             ORDER BY ts_rank(d.tsv_public, q.query) DESC LIMIT :limit""")
-        with self._session() as session:
-            rows = session.execute(sql, {"text": text_value, "kind": THREAD, "scopes": sorted(access.scopes),
-                                         "limit": limit}).all()
+        rows = session.execute(sql, {"text": text_value, "kind": THREAD, "scopes": sorted(access.scopes),
+                                     "limit": limit}).all()
         return [(row.title, row.url) for row in rows]

@@ -44,7 +44,7 @@ def search(session: Session, viewer: Viewer, query: SearchQuery) -> Results:
     """One page of results for this viewer. Raises SearchUnavailable while the index is rebuilt."""
     backend = backend_of(session)
     try:
-        return backend.search(query, access_for(session, viewer))
+        return backend.search(session, query, access_for(session, viewer))
     except SearchUnavailable:
         start_background_rebuild(session)
         raise
@@ -55,7 +55,7 @@ def similar_threads(session: Session, title: str, viewer: Viewer, limit: int = 5
     title = " ".join((title or "").split())[:200]
     if len(title) < 3:
         return []
-    pairs = backend_of(session).similar_titles(title, access_for(session, viewer), limit)
+    pairs = backend_of(session).similar_titles(session, title, access_for(session, viewer), limit)
     return [{"title": t, "url": url} for t, url in pairs]
 
 
@@ -73,8 +73,8 @@ def reindex_documents(session: Session, doc_ids: Iterable[str]) -> None:
     backend = backend_of(session)
     docs, gone = documents_for(session, doc_ids)
     try:
-        backend.index(docs)
-        backend.delete(gone)
+        backend.index(session, docs)
+        backend.delete(session, gone)
     except SearchUnavailable:
         start_background_rebuild(session)
 
@@ -111,7 +111,8 @@ def handle_events(session: Session, batch: list[dict]) -> None:
 def rebuild(session: Session) -> tuple[int, float]:
     """Rebuild the whole index from the database: (documents, seconds)."""
     started = time.perf_counter()
-    count = backend_of(session).rebuild(all_documents(session))
+    count = backend_of(session).rebuild(session, all_documents(session))
+    session.commit()
     return count, time.perf_counter() - started
 
 

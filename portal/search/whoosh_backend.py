@@ -101,7 +101,7 @@ class WhooshBackend:
             raise SearchUnavailable("missing")
         return self._open().writer(timeout=WRITE_LOCK_TIMEOUT)
 
-    def index(self, docs: Iterable[SearchDocument]) -> int:
+    def index(self, session, docs: Iterable[SearchDocument]) -> int:
         docs = list(docs)
         if not docs:
             return 0
@@ -115,7 +115,7 @@ class WhooshBackend:
         writer.commit()
         return len(docs)
 
-    def delete(self, doc_ids: Iterable[str]) -> None:
+    def delete(self, session, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
         if not doc_ids:
             return
@@ -124,7 +124,7 @@ class WhooshBackend:
             writer.delete_by_term("doc_id", value)
         writer.commit()
 
-    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+    def rebuild(self, session, docs: Iterable[SearchDocument]) -> int:
         self.directory.parent.mkdir(parents=True, exist_ok=True)
         marker = self._rebuild_marker
         marker.write_text(str(os.getpid()))
@@ -191,7 +191,7 @@ class WhooshBackend:
                                    query.date_to and query.date_to.replace(tzinfo=None)))
         return And(parts)
 
-    def search(self, query: SearchQuery, access: Access) -> Results:
+    def search(self, session, query: SearchQuery, access: Access) -> Results:
         try:
             with self._searcher() as searcher:
                 return self._search(searcher, query, access)
@@ -227,7 +227,7 @@ class WhooshBackend:
         return Hit(doc_id=hit["doc_id"], kind=hit["kind"], title=hit.get("title", ""), url=hit["url"],
                    snippet=make_snippet(text, terms), created_at=hit["created"], context=hit.get("context", ""))
 
-    def similar_titles(self, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
+    def similar_titles(self, session, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
         q = self._parser(["title", "body"], group=OrGroup.factory(0.9)).parse(text)
         flt = And([Term("kind", THREAD), Or([Term("scope", s) for s in sorted(access.scopes)])])
         try:
