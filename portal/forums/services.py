@@ -290,13 +290,22 @@ def edit_post(session: Session, post: Post, viewer: Viewer, body: str, *, title:
     """Change a post (and the thread title when it is the opening post), keeping the old text."""
     if not can_edit(session, post, viewer):
         raise DomainError("You cannot edit this post.")
+    revise_post(session, post, body, editor_id=viewer.person_id, title=title)
+    return post
+
+
+def revise_post(session: Session, post: Post, body: str, *, editor_id: int | None,
+                title: str | None = None) -> bool:
+    """Change a post's text (and, for an opening post, the thread title), keeping the old version
+    in the history. The caller has checked permissions (edit_post) or is the importer.
+    Returns whether anything changed."""
     body = _check_body(body)
     thread = session.get(Thread, post.thread_id)
     new_title = _check_title(title) if (title is not None and post.number == 1) else None
     title_changed = new_title is not None and new_title != thread.title
     if body == post.body and not title_changed:
-        return post
-    session.add(PostRevision(post_id=post.id, editor_id=viewer.person_id, body=post.body,
+        return False
+    session.add(PostRevision(post_id=post.id, editor_id=editor_id, body=post.body,
                              title=thread.title if post.number == 1 else None))
     post.body = body
     post.body_html, mentioned = _render(session, body)
@@ -307,7 +316,7 @@ def edit_post(session: Session, post: Post, viewer: Viewer, body: str, *, title:
     session.flush()
     _record_mentions(session, post, mentioned)
     post_changed(session, post)
-    return post
+    return True
 
 
 def post_history(session: Session, post: Post) -> list[PostRevision]:
