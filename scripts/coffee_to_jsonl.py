@@ -24,7 +24,8 @@ def _when(value: str) -> str:
 
 
 def convert(source: str) -> list[dict]:
-    rows = [row.attrib for row in ET.parse(source).getroot().iter("row")]
+    # The dump is a known file from ../shared/data, not input from users.
+    rows = [row.attrib for row in ET.parse(source).getroot().iter("row")]  # noqa: S314
     questions = {r["Id"]: r for r in rows if r.get("PostTypeId") == "1"}
     answers = [r for r in rows if r.get("PostTypeId") == "2" and r.get("ParentId") in questions]
     accepted = {q.get("AcceptedAnswerId") for q in questions.values() if q.get("AcceptedAnswerId")}
