@@ -144,11 +144,13 @@ def main() -> None:
     print(f"demo ecosystem loaded in {time.perf_counter() - started:.1f} s")
 
     os.environ.update(env)
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from portal import create_app
+    from portal import create_app, events
     from portal.auth.models import User
     from portal.clouds.events import Pending, apply_pending, cache_of
+    from portal.clouds.events import _on_commit as clouds_on_commit
+    from portal.clouds.models import PostTerms
     from portal.clouds.rebuild import rebuild_all
     from portal.db import db, utcnow
     from portal.forums import services as forums
@@ -166,18 +168,26 @@ def main() -> None:
         print(f"rebuild_all: {stats.posts} posts, {stats.person_terms} person terms, {stats.bucket_terms} totals "
               f"in {stats.seconds:.1f} s = {stats.posts_per_second:.0f} posts/s")
 
-        # Incremental: one reply by the most prolific author, then the after-commit work for it.
+        # Incremental: one reply by the most prolific author. The clouds' after-commit handler is
+        # detached so that the commit (search indexing included) and the clouds' update are timed apart.
         prolific = info["people"][max(range(len(info["people"])), key=lambda i: info["weights"][i])]
         thread = db.session.scalar(select(Thread).where(Thread.author_id == prolific).limit(1))
-        timings = []
+        commits, updates = [], []
+        events._batch_handlers.remove(clouds_on_commit)
         for n in range(20):
             post = forums.reply(db.session, thread, prolific, f"Another note on espresso grinder calibration {n}.")
+            started = time.perf_counter()
             db.session.commit()
+            commits.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             apply_pending(app, Pending(post_ids={post.id}))
-            timings.append((time.perf_counter() - started) * 1000)
-        print(f"incremental update after one reply by the most prolific author: "
-              f"p50 {statistics.median(timings):.1f} ms, max {max(timings):.1f} ms")
+            updates.append((time.perf_counter() - started) * 1000)
+        events.subscribe_batch(clouds_on_commit)
+        own_posts = db.session.scalar(select(func.count()).select_from(PostTerms)
+                                      .where(PostTerms.author_id == prolific))
+        print(f"one reply by the most prolific author ({own_posts} posts): commit with other handlers "
+              f"p50 {statistics.median(commits):.1f} ms; clouds update p50 {statistics.median(updates):.1f} ms, "
+              f"max {max(updates):.1f} ms")
 
         slugs = list(db.session.scalars(select(Person.slug)))
         member = db.session.get(Person, info["group_member"])

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from portal.clouds.models import BucketTerm, PersonTerm, PostTerms
@@ -25,6 +25,9 @@ from portal.profiles.models import PERSON_TAG_KINDS
 from portal.tags.models import Tag
 
 PERSON_TERMS_KEPT = 100  # per person and scope: clouds show at most a few dozen
+# Up to this many posts in a scope, a person's terms are recomputed exactly after a change;
+# beyond it (a few prolific authors) the change is applied as a difference, in constant time.
+EXACT_RECOMPUTE_POSTS = 300
 CHUNK = 500
 
 
@@ -163,11 +166,33 @@ def _accumulate(totals: dict[str, list], terms: dict, factor: float) -> None:
 
 
 def recompute_person_scope(session: Session, person_id: int, scope: str, deltas: _BucketDeltas) -> None:
+    """Exact: the person's strongest terms of this scope from all their recorded posts."""
     totals: dict[str, list] = {}
     for terms, created_at in session.execute(select(PostTerms.terms, PostTerms.created_at).where(
             PostTerms.author_id == person_id, PostTerms.scope == scope)):
         _accumulate(totals, terms, anchored(created_at))
     _replace_person_terms(session, person_id, scope, _strongest(totals), deltas)
+
+
+def adjust_person_scope(session: Session, person_id: int, scope: str, changes: list[tuple[Contribution, int]],
+                        deltas: _BucketDeltas) -> None:
+    """Approximate, for prolific authors: add or subtract the changed posts from the kept terms.
+
+    A term that had fallen out of the kept set comes back with the new posts' weight only; the
+    strongest terms — what clouds show — stay right, and `portal clouds rebuild` makes it exact."""
+    totals = {term: [weight, {display: weight}] for term, weight, display in session.execute(
+        select(PersonTerm.term, PersonTerm.weight, PersonTerm.display).where(
+            PersonTerm.person_id == person_id, PersonTerm.scope == scope))}
+    for contribution, sign in changes:
+        _accumulate(totals, contribution.terms, sign * anchored(contribution.created_at))
+    # Subtraction leaves floating-point dust where a term's posts are all gone: below a billionth of
+    # the strongest term it is no term at all (and would never be shown anyway).
+    dust = 1e-9 * max((entry[0] for entry in totals.values()), default=0.0)
+    kept = {term: entry for term, entry in totals.items() if entry[0] > dust}
+    for entry in kept.values():
+        entry[1] = {surface: weight for surface, weight in entry[1].items() if weight > 0} or {"": 0.0}
+    strongest = {term: (weight, display) for term, (weight, display) in _strongest(kept).items() if display}
+    _replace_person_terms(session, person_id, scope, strongest, deltas)
 
 
 @dataclass
@@ -189,19 +214,20 @@ def refresh_posts(session: Session, post_ids: Iterable[int]) -> Touched:
     for chunk in _chunks(post_ids):
         recorded.update({row.post_id: row for row in session.scalars(
             select(PostTerms).where(PostTerms.post_id.in_(chunk)))})
-    deltas, dirty = _BucketDeltas(), set()
+    deltas, dirty = _BucketDeltas(), defaultdict(list)  # (author, scope) -> [(contribution, ±1)]
     for post_id in post_ids:
         old, new = recorded.get(post_id), current[post_id]
         if old is not None and new is not None and (old.author_id, old.scope, old.category_id, old.terms) == (
                 new.author_id, new.scope, new.category_id, new.terms):
             continue
         if old is not None:
-            deltas.add_post(Contribution(old.author_id, old.scope, old.category_id, old.created_at, old.terms), -1)
-            dirty.add((old.author_id, old.scope))
+            was = Contribution(old.author_id, old.scope, old.category_id, old.created_at, old.terms)
+            deltas.add_post(was, -1)
+            dirty[(old.author_id, old.scope)].append((was, -1))
             touched.category_ids.add(old.category_id)
         if new is not None:
             deltas.add_post(new, +1)
-            dirty.add((new.author_id, new.scope))
+            dirty[(new.author_id, new.scope)].append((new, +1))
             touched.category_ids.add(new.category_id)
             record = old or PostTerms(post_id=post_id)
             record.author_id, record.scope, record.category_id = new.author_id, new.scope, new.category_id
@@ -210,8 +236,13 @@ def refresh_posts(session: Session, post_ids: Iterable[int]) -> Touched:
         elif old is not None:
             session.delete(old)
     session.flush()
-    for person_id, scope in sorted(dirty):
-        recompute_person_scope(session, person_id, scope, deltas)
+    for (person_id, scope), changes in sorted(dirty.items(), key=lambda item: item[0]):
+        recorded_posts = session.scalar(select(func.count()).select_from(PostTerms).where(
+            PostTerms.author_id == person_id, PostTerms.scope == scope))
+        if recorded_posts <= EXACT_RECOMPUTE_POSTS:
+            recompute_person_scope(session, person_id, scope, deltas)
+        else:
+            adjust_person_scope(session, person_id, scope, changes, deltas)
     deltas.apply(session)
     touched.person_ids = {person_id for person_id, _ in dirty}
     return touched
