@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.demo import bulk, data
+from portal.demo.forums import build_private_group, plan_forum
 from portal.text import slugify
 
 OWNER_ID = "demo-owner"
@@ -278,13 +279,14 @@ def plan_ecosystem(seed: int = 42, companies: int = 160, people: int = 850, *, n
     company_records = _plan_companies(rng, vocab, companies)
     person_records = _plan_people(rng, vocab, company_records, people, now, plan)
     connection_records = _plan_connections(rng, person_records, now)
+    forum_records = plan_forum(rng, person_records, {c["id"]: c for c in company_records}, now)
     plan.ecosystem_admin = person_records[0]["id"]
     candidates = [p["id"] for p in person_records[1:] if p.get("company") and p["id"] not in plan.pending]
     plan.members_with_accounts = candidates[:5]
     for record in company_records + person_records:
         for key in [k for k in record if k.startswith("_")]:
             del record[key]
-    plan.records = company_records + person_records + connection_records
+    plan.records = company_records + person_records + connection_records + forum_records
     return plan
 
 
@@ -353,4 +355,6 @@ def build_ecosystem(session: Session, plan: DemoPlan) -> DemoResult:
 
     admin = account(plan.ecosystem_admin, ROLE_ECOSYSTEM_ADMIN)
     members = [account(person_id, ROLE_MEMBER) for person_id in plan.members_with_accounts]
+    build_private_group(session, people[plan.ecosystem_admin],
+                        [people[person_id] for person_id in plan.members_with_accounts[:3]])
     return DemoResult(counts=counts, admin=admin, members=members)
