@@ -193,6 +193,16 @@ def test_did_you_mean(app, world):
     assert results.suggestion == "espresso"
 
 
+def test_did_you_mean_offers_only_words_the_viewer_may_read(app, world):
+    assert find(app, "Yirgachefe").suggestion is None  # the word is only in a private group's thread
+    assert find(app, "vintag").suggestion is None  # a members-level bio, and the viewer is anonymous
+    lee = member(world, "lee", app)
+    assert find(app, "vintag", lee).suggestion == "vintage"
+    assert find(app, "Yirgachefe", lee).suggestion is None  # Lee is not in the group
+    assert find(app, "Trondhem", member(world, "kim", app)).suggestion is None  # connections-only field
+    assert find(app, '"popcorn poper" or espreso').suggestion == '"popcorn popper" or espresso'
+
+
 def test_reindex_command_rebuilds_everything(app, world, runner):
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0, result.output

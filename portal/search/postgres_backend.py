@@ -5,10 +5,11 @@ text C) under GIN indexes; queries go through websearch_to_tsquery, which accept
 people type (quotes for phrases, `or`, `-word`) and never raises a syntax error. A rebuild
 replaces every row in one transaction: searches see the old rows until it commits.
 
-"Did you mean" compares the query's words (difflib) with the unstemmed words of the 20,000
-newest documents (ts_stat over the 'simple' configuration), cached for ten minutes per process:
-the English statistics would suggest stems ("roast"), and pg_trgm is an extension a
-deployment may not be allowed to install.
+"Did you mean" compares the query's words (difflib, same first letter) with the unstemmed
+words of the 20,000 newest documents the viewer's audience may read (ts_stat over the 'simple'
+configuration; see vocabulary.py for why only public and members text), cached for ten
+minutes per process: the English statistics would suggest stems ("roast"), and pg_trgm is an
+extension a deployment may not be allowed to install.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from portal.search.backend import Access
 from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
 from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
+from portal.search.vocabulary import AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, correct
 
 _UPSERT = text("""
 INSERT INTO search_documents (doc_id, kind, title, tags, tag_keys, body, body_members, body_connections, scope,
@@ -39,6 +41,19 @@ ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title,
     url = EXCLUDED.url, context = EXCLUDED.context, tsv_public = EXCLUDED.tsv_public,
     tsv_members = EXCLUDED.tsv_members, tsv_connections = EXCLUDED.tsv_connections
 """)
+# The unstemmed words an audience may be offered (vocabulary.py): public categories' and public
+# fields' text for everyone; members-only categories and members-level fields for members.
+# Private groups and connections-only fields never feed a suggestion.
+_VOCABULARY_SQL = {
+    AUDIENCE_PUBLIC: "SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', title || ' ' || tags || ' ' "
+                     "|| body) FROM (SELECT title, tags, body FROM search_documents WHERE scope = 'public' "
+                     "ORDER BY created_at DESC LIMIT 20000) AS recent$$) ORDER BY ndoc DESC LIMIT 50000",
+    AUDIENCE_MEMBERS: "SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', CASE WHEN scope = 'members' "
+                      "THEN title || ' ' || tags || ' ' || body ELSE '' END || ' ' || body_members) "
+                      "FROM (SELECT title, tags, body, body_members, scope FROM search_documents "
+                      "WHERE scope IN ('public', 'members') ORDER BY created_at DESC LIMIT 20000) AS recent$$) "
+                      "ORDER BY ndoc DESC LIMIT 50000",
+}
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 VOCABULARY_SECONDS = 600
 
@@ -57,7 +72,7 @@ class PostgresBackend:
     name = "postgres"
 
     def __init__(self) -> None:
-        self._vocabulary: tuple[float, list[str]] | None = None
+        self._vocabulary: dict[str, tuple[float, dict[str, list[tuple[str, int]]]]] = {}
 
     def status(self) -> str:
         return "ready"
@@ -86,7 +101,7 @@ class PostgresBackend:
         if batch:
             session.execute(_UPSERT, batch)
             count += len(batch)
-        self._vocabulary = None
+        self._vocabulary = {}
         return count
 
     @staticmethod
@@ -140,34 +155,39 @@ class PostgresBackend:
             hits.append(Hit(doc_id=row.doc_id, kind=row.kind, title=row.title, url=row.url,
                             snippet=make_snippet(visible, terms), created_at=row.created_at, context=row.context))
         total = rows[0].total if rows else 0
-        suggestion = self._suggest(session, query.text) if query.text and total < 3 else None
+        suggestion = self._suggest(session, query.text, access) if query.text and total < 3 else None
         return Results(hits=hits, total=total, page=query.page, suggestion=suggestion)
 
-    def _words(self, session) -> list[str]:
+    def _words(self, session, audience: str) -> dict[str, list[tuple[str, int]]]:
+        """Known words of an audience (see vocabulary.py), by first letter, most documents first."""
         now = time.monotonic()
-        if self._vocabulary is None or now - self._vocabulary[0] > VOCABULARY_SECONDS:
-            rows = session.execute(text(
-                "SELECT word FROM ts_stat($$SELECT to_tsvector('simple', title || ' ' || tags || ' ' || body)"
-                " FROM (SELECT title, tags, body FROM search_documents"
-                " ORDER BY created_at DESC LIMIT 20000) AS recent$$)"
-                " ORDER BY ndoc DESC LIMIT 50000")).scalars()
-            self._vocabulary = (now, [w for w in rows if _WORD.fullmatch(w)])
-        return self._vocabulary[1]
+        cached = self._vocabulary.get(audience)
+        if cached is None or now - cached[0] > VOCABULARY_SECONDS:
+            rows = session.execute(text(_VOCABULARY_SQL[audience])).all()
+            by_letter: dict[str, list[tuple[str, int]]] = {}
+            for word, ndoc in rows:
+                if _WORD.fullmatch(word):
+                    by_letter.setdefault(word[0], []).append((word, ndoc))
+            cached = self._vocabulary[audience] = (now, by_letter)
+        return cached[1]
 
-    def _suggest(self, session, typed: str) -> str | None:
-        vocabulary = self._words(session)
-        known = set(vocabulary)
-        changed, out = False, []
-        for word in typed.split():
-            bare = word.strip('"()').lower()
-            if _WORD.fullmatch(bare) and bare not in known:
-                close = difflib.get_close_matches(bare, vocabulary, n=1, cutoff=0.75)
-                if close:
-                    out.append(word.lower().replace(bare, close[0]))
-                    changed = True
-                    continue
-            out.append(word)
-        return " ".join(out) if changed else None
+    def _suggest(self, session, typed: str, access: Access) -> str | None:
+        audiences = [AUDIENCE_PUBLIC] + ([AUDIENCE_MEMBERS] if access.is_member or access.sees_everything else [])
+        vocabularies = [self._words(session, audience) for audience in audiences]
+
+        def replacement_for(word: str) -> str | None:
+            # Same first letter, as on Whoosh (prefix=1): few misspellings get the first letter wrong.
+            counts: dict[str, int] = {}
+            for vocabulary in vocabularies:
+                for known, ndoc in vocabulary.get(word[0], ()):
+                    counts[known] = counts.get(known, 0) + ndoc
+            if word in counts:
+                return None
+            close = difflib.get_close_matches(word, list(counts), n=3, cutoff=0.75)
+            return max(close, key=lambda w: (difflib.SequenceMatcher(None, word, w).ratio(), counts[w])) \
+                if close else None
+
+        return correct(typed, replacement_for)
 
     def similar_titles(self, session, text_value: str, access: Access, limit: int) -> list[tuple[str, str]]:
         sql = text("""

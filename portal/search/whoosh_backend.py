@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import FieldsPlugin, MultifieldParser, OperatorsPlugin, OrGroup, PlusMinusPlugin, WildcardPlugin
 from whoosh.query import And, DateRange, Every, Or, Term
@@ -24,6 +24,7 @@ from whoosh.query import And, DateRange, Every, Or, Term
 from portal.search.backend import Access, SearchUnavailable
 from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
 from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
+from portal.search.vocabulary import AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, correct, suggestion_text
 
 log = logging.getLogger(__name__)
 WRITE_LOCK_TIMEOUT = 30.0
@@ -31,12 +32,14 @@ WRITE_LOCK_TIMEOUT = 30.0
 
 def _schema() -> Schema:
     stem = StemmingAnalyzer()
+    # Unstemmed words for "did you mean", by audience (see vocabulary.py): never shown, only matched.
+    words = StandardAnalyzer(minsize=3)
     return Schema(
         doc_id=ID(stored=True, unique=True),
         kind=ID(stored=True),
-        title=TEXT(analyzer=stem, stored=True, field_boost=3.0, spelling=True),
+        title=TEXT(analyzer=stem, stored=True, field_boost=3.0),
         tags=TEXT(analyzer=stem, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=stem, stored=True, spelling=True),
+        body=TEXT(analyzer=stem, stored=True),
         body_members=TEXT(analyzer=stem, stored=True),
         body_connections=TEXT(analyzer=stem, stored=True),
         tag_keys=KEYWORD(commas=True),
@@ -47,11 +50,15 @@ def _schema() -> Schema:
         created=DATETIME(stored=True, sortable=True),
         url=STORED,
         context=STORED,
+        words_public=TEXT(analyzer=words, phrase=False),
+        words_members=TEXT(analyzer=words, phrase=False),
     )
 
 
 def _fields(doc: SearchDocument) -> dict:
+    vocabulary = suggestion_text(doc)
     return {
+        "words_public": vocabulary[AUDIENCE_PUBLIC], "words_members": vocabulary[AUDIENCE_MEMBERS],
         "doc_id": doc.doc_id, "kind": doc.kind, "title": doc.title, "tags": " ".join(doc.tags),
         "body": doc.text.get(PUBLIC, ""), "body_members": doc.text.get(MEMBERS, ""),
         "body_connections": doc.text.get(CONNECTIONS, ""), "tag_keys": ",".join(doc.tag_keys), "scope": doc.scope,
@@ -84,10 +91,15 @@ class WhooshBackend:
         if not whoosh_index.exists_in(str(self.directory)):
             raise SearchUnavailable("missing")
         try:
-            return whoosh_index.open_dir(str(self.directory), schema=self.schema)
+            ix = whoosh_index.open_dir(str(self.directory))
         except Exception as error:  # noqa: BLE001 - any damage to the files means: rebuild
             log.warning("search index at %s cannot be opened: %s", self.directory, error)
             raise SearchUnavailable("damaged") from error
+        if sorted(ix.schema.names()) != sorted(self.schema.names()):
+            # Written by an older version of this code: its writers would reject today's fields.
+            log.warning("search index at %s has an outdated schema", self.directory)
+            raise SearchUnavailable("outdated")
+        return ix
 
     def _searcher(self):
         """A searcher on the index as it is now. Opened per search: Whoosh's refresh() misses
@@ -170,10 +182,10 @@ class WhooshBackend:
             fields.append("body_connections")
         main = self._parser(fields).parse(text)
         if access.sees_everything or not access.connection_owner_ids:
-            return main, main
+            return main
         private = self._parser(["body_connections"]).parse(text)
         owners = Or([Term("owner", str(pid)) for pid in sorted(access.connection_owner_ids)])
-        return Or([main, And([private, owners])]), main
+        return Or([main, And([private, owners])])
 
     @staticmethod
     def _filter(query: SearchQuery, access: Access):
@@ -203,9 +215,9 @@ class WhooshBackend:
 
     def _search(self, searcher, query: SearchQuery, access: Access) -> Results:
         if query.text:
-            q, main = self._text_query(query.text, access)
+            q = self._text_query(query.text, access)
         else:
-            q = main = Every()
+            q = Every()
         try:
             page = searcher.search_page(q, query.page, pagelen=PER_PAGE, filter=self._filter(query, access))
         except ValueError:  # a page past the end
@@ -214,10 +226,28 @@ class WhooshBackend:
         hits = [self._hit(hit, access, terms) for hit in page]
         suggestion = None
         if query.text and page.total < 3:
-            corrected = searcher.correct_query(main, query.text)
-            if corrected.query != main and corrected.string.strip().lower() != query.text.lower():
-                suggestion = corrected.string
+            suggestion = correct(query.text, self._speller(searcher, access))
         return Results(hits=hits, total=page.total, page=query.page, suggestion=suggestion)
+
+    @staticmethod
+    def _speller(searcher, access: Access):
+        """Closest known word of the viewer's audiences: fewest edits first, then most documents."""
+        reader = searcher.reader()
+        fields = ["words_public"] + (["words_members"] if access.is_member or access.sees_everything else [])
+
+        def replacement_for(word: str) -> str | None:
+            if any(reader.doc_frequency(name, word) for name in fields):
+                return None
+            for distance in ((1, 2) if len(word) > 4 else (1,)):
+                found: dict[str, int] = {}
+                for name in fields:
+                    for candidate in reader.terms_within(name, word, distance, prefix=1):
+                        found[candidate] = found.get(candidate, 0) + reader.doc_frequency(name, candidate)
+                if found:
+                    return max(sorted(found), key=found.__getitem__)
+            return None
+
+        return replacement_for
 
     @staticmethod
     def _hit(hit, access: Access, terms: frozenset[str]) -> Hit:
