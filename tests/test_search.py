@@ -21,6 +21,7 @@ from portal.profiles.models import Person
 from portal.profiles.services import connect, set_company_membership, set_person_tags, update_person_fields
 from portal.profiles.visibility import Viewer
 from portal.search import services as search
+from portal.search.documents import all_documents
 from portal.search.query import build_query
 from portal.search.whoosh_backend import WhooshBackend
 from tests.test_companies_support import login, make_user
@@ -186,6 +187,37 @@ def test_index_follows_edits_deletes_and_moderation(app, world):
         forums.delete_post(s, opening, viewer_of(s.get(Person, world["ids"]["dana"])))
         db.commit()
     assert find(app, "popcorn").total == 0
+
+
+def test_merged_tag_is_no_longer_found_on_its_threads(app, world):
+    from portal.tags.services import find_tag, get_or_create_tags, merge_tags
+
+    assert titles(find(app, "", tag_key="grinding")) == ["Grinder burrs"]
+    with app.app_context():
+        s = db.session
+        target = get_or_create_tags(s, ["Grinders"])[0]
+        merge_tags(s, find_tag(s, "grinding"), target)
+        db.commit()
+    assert find(app, "", tag_key="grinding").total == 0
+
+
+def test_changes_during_a_rebuild_are_not_lost(app, world, backend, monkeypatch):
+    if backend.name != "whoosh":
+        pytest.skip("PostgreSQL rebuilds in one transaction: a concurrent upsert waits for it and applies after")
+    with app.app_context():
+        stale = list(all_documents(db.session))  # what a long rebuild read before the edit below
+    backend._rebuild_marker.write_text("another process")  # the rebuild is still running
+    with app.app_context():
+        s = db.session
+        post = forums.opening_post(s, s.get(Thread, world["grind"]))
+        forums.edit_post(s, post, viewer_of(s.get(Person, world["ids"]["lee"])), "Ceramic burrs for pour-over")
+        db.commit()
+    assert find(app, "ceramic").total == 1  # the live index is kept current meanwhile
+    monkeypatch.setattr(search, "all_documents", lambda session: iter(stale))
+    with app.app_context():
+        search.rebuild(db.session)
+    assert backend.status() == "ready"
+    assert find(app, "ceramic").total == 1 and find(app, "conical").total == 0
 
 
 def test_did_you_mean(app, world):

@@ -55,5 +55,14 @@ class SearchBackend(Protocol):
     def status(self) -> str:
         """"ready", "rebuilding" or "missing"."""
 
+    def doc_ids_with_tag(self, session: Session, tag_key: str) -> list[str]:
+        """Documents indexed with this tag key (a merged tag's documents must be re-read)."""
+
+    def note_pending(self, doc_ids: Iterable[str]) -> None:
+        """Remember documents that changed while a rebuild runs, which may have read them before."""
+
+    def take_pending(self) -> list[str]:
+        """The documents noted while the last rebuild ran (and forget them)."""
+
     def similar_titles(self, session: Session, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
         """(title, url) of threads whose title or text resembles `text`."""

@@ -88,6 +88,19 @@ class PostgresBackend:
         if doc_ids:
             session.execute(text("DELETE FROM search_documents WHERE doc_id = ANY(:ids)"), {"ids": doc_ids})
 
+    def doc_ids_with_tag(self, session, tag_key: str) -> list[str]:
+        pattern = "%|" + tag_key.replace("\\", "").replace("%", "").replace("_", r"\_") + "|%"
+        return list(session.execute(text("SELECT doc_id FROM search_documents WHERE tag_keys LIKE :pattern"),
+                                    {"pattern": pattern}).scalars())
+
+    # A rebuild is one transaction: a handler's upsert of a row the rebuild rewrote waits for it
+    # to commit and then applies the newer document, so nothing needs remembering.
+    def note_pending(self, doc_ids: Iterable[str]) -> None:
+        pass
+
+    def take_pending(self) -> list[str]:
+        return []
+
     def rebuild(self, session, docs: Iterable[SearchDocument]) -> int:
         """Runs in the caller's transaction: other sessions see the old rows until it commits."""
         count = 0

@@ -98,12 +98,20 @@ def handle_events(session: Session, batch: list[dict]) -> None:
         elif name == "company.changed":
             doc_ids.append(doc_id(COMPANY, event["company_id"]))
         elif name == "tag.merged":
-            start_background_rebuild(session)  # a merge touches every document that carried the tag
-            return
+            # The merge's person.changed/company.changed events cover profiles and companies;
+            # threads and replies that carried the old tag are found in the index itself.
+            try:
+                doc_ids += backend_of(session).doc_ids_with_tag(session, event["source_key"])
+            except SearchUnavailable:
+                pass  # the rebuild that follows reads every document anyway
     if doc_ids:
-        if backend_of(session).status() != "ready":
-            start_background_rebuild(session)  # the rebuild reads these changes from the database too
-            return
+        backend = backend_of(session)
+        status = backend.status()
+        if status != "ready":
+            backend.note_pending(doc_ids)  # a running rebuild may have read these before the change
+            if status != "rebuilding":
+                start_background_rebuild(session)
+                return
         for start in range(0, len(doc_ids), 5000):
             reindex_documents(session, doc_ids[start:start + 5000])
 
@@ -111,8 +119,13 @@ def handle_events(session: Session, batch: list[dict]) -> None:
 def rebuild(session: Session) -> tuple[int, float]:
     """Rebuild the whole index from the database: (documents, seconds)."""
     started = time.perf_counter()
-    count = backend_of(session).rebuild(session, all_documents(session))
+    backend = backend_of(session)
+    count = backend.rebuild(session, all_documents(session))
     session.commit()
+    pending = backend.take_pending()
+    if pending:
+        reindex_documents(session, pending)
+        session.commit()
     return count, time.perf_counter() - started
 
 

@@ -136,6 +136,38 @@ class WhooshBackend:
             writer.delete_by_term("doc_id", value)
         writer.commit()
 
+    def doc_ids_with_tag(self, session, tag_key: str) -> list[str]:
+        with self._searcher() as searcher:
+            return [hit["doc_id"] for hit in searcher.search(Term("tag_keys", tag_key), limit=None)]
+
+    # --- changes made while a rebuild runs -----------------------------------------------
+    # The rebuild reads the database from start to end; a document changed meanwhile may be in
+    # it as it was. Any process that commits a change during a rebuild appends the document's id
+    # to a journal beside the index (O_APPEND writes of a line are atomic), and the rebuilding
+    # process re-reads those documents once the new index is in place.
+
+    @property
+    def _journal(self) -> Path:
+        return self.directory.with_name(self.directory.name + ".pending")
+
+    def note_pending(self, doc_ids: Iterable[str]) -> None:
+        lines = "".join(f"{value}\n" for value in doc_ids)
+        if lines:
+            self.directory.parent.mkdir(parents=True, exist_ok=True)
+            with open(self._journal, "a", encoding="utf-8") as journal:
+                journal.write(lines)
+
+    def take_pending(self) -> list[str]:
+        taken = self._journal.with_name(self._journal.name + f".{os.getpid()}")
+        try:
+            self._journal.rename(taken)
+        except FileNotFoundError:
+            return []
+        try:
+            return list(dict.fromkeys(line for line in taken.read_text(encoding="utf-8").split() if ":" in line))
+        finally:
+            taken.unlink(missing_ok=True)
+
     def rebuild(self, session, docs: Iterable[SearchDocument]) -> int:
         self.directory.parent.mkdir(parents=True, exist_ok=True)
         marker = self._rebuild_marker
