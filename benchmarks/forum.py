@@ -1,0 +1,217 @@
+"""Forum and search speed on a generated forum (issue 3): thread pages, search, bulk reindex,
+and the same searches on SQLite FTS5 for comparison.
+
+Usage: .venv/bin/python benchmarks/forum.py [--people 5000] [--threads 20000] [--posts 100000]
+                                            [--requests 500] [--database-url URL]
+
+Loads the demo ecosystem with --people people, bulk-generates the forum (the generator of
+benchmarks/clouds_hovercard.py: skewed authors, topic words, public, members-only and group
+categories), adds 20 threads of 50 posts, then measures in process (server time, no network):
+- GET of a 50-post thread page, anonymous and as a logged-in member;
+- `portal reindex` (Whoosh, the default backend): documents and posts per second;
+- GET /search for one- and two-word queries and phrases, anonymous and member;
+- the same queries straight on the Whoosh backend and on an SQLite FTS5 table (porter
+  tokenizer, bm25 with the same title boost, snippet(), total count) built from the same documents.
+Targets: thread page p95 < 50 ms, search p95 < 50 ms, bulk reindex >= 500 posts/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from clouds_hovercard import TOPICS, generate_forum, percentile  # noqa: E402
+
+
+def timed(fn, items) -> list[float]:
+    timings = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def report(label: str, timings: list[float]) -> None:
+    print(f"{label:44s} p50 {statistics.median(timings):6.1f} ms  p95 {percentile(timings, 95):6.1f} ms  "
+          f"max {max(timings):6.1f} ms  (n={len(timings)})")
+
+
+def queries(rng: random.Random, count: int) -> list[str]:
+    words = [w for topic in TOPICS for w in topic.split()]
+    out = []
+    for n in range(count):
+        kind = n % 3
+        if kind == 0:
+            out.append(rng.choice(words))
+        elif kind == 1:
+            out.append(" ".join(rng.sample(words, 2)))
+        else:
+            topic = rng.choice(TOPICS).split()
+            start = rng.randrange(len(topic) - 1)
+            out.append(f'"{topic[start]} {topic[start + 1]}"')
+    return out
+
+
+def add_long_threads(app, count: int = 20, length: int = 50) -> list[int]:
+    from sqlalchemy import select
+
+    from portal.db import db
+    from portal.forums import services as forums
+    from portal.forums.models import Category
+    from portal.profiles.models import Person
+
+    with app.app_context():
+        s = db.session
+        category = s.scalar(select(Category).where(Category.visibility == "public").limit(1))
+        people = list(s.scalars(select(Person.id).limit(200)))
+        ids = []
+        for n in range(count):
+            thread = forums.create_thread(s, category, people[n], f"Long discussion {n} about espresso grinder "
+                                          "calibration", "Opening post with **Markdown** and `code`.")
+            for k in range(length - 1):
+                forums.reply(s, thread, people[(n + k) % len(people)],
+                             f"Reply {k}: burr alignment matters; see [docs](https://example.org/{k}).")
+            ids.append(thread.id)
+        db.commit()
+        return ids
+
+
+def fts5_table(app, path: Path) -> sqlite3.Connection:
+    """An FTS5 index of the same documents the search index holds (public text)."""
+    from portal.db import db
+    from portal.search.documents import all_documents
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE docs USING fts5(title, tags, body, scope UNINDEXED, url UNINDEXED, "
+                 "tokenize='porter unicode61')")
+    with app.app_context():
+        rows = ((d.title, " ".join(d.tags), d.text["public"], d.scope, d.url) for d in all_documents(db.session))
+        conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows)
+    conn.commit()
+    return conn
+
+
+def fts5_search(conn: sqlite3.Connection, text: str) -> list:
+    # Same contract as the portal's search: scope filter, title boost, snippet, total count.
+    match = text if text.startswith('"') else " ".join(f'"{w}"' for w in text.split())
+    total = conn.execute("SELECT count(*) FROM docs WHERE docs MATCH ? AND scope IN ('public', 'members')",
+                         (match,)).fetchone()[0]
+    rows = conn.execute(
+        "SELECT title, url, snippet(docs, 2, '<mark>', '</mark>', '…', 24) FROM docs "
+        "WHERE docs MATCH ? AND scope IN ('public', 'members') ORDER BY bm25(docs, 3.0, 2.0, 1.0) LIMIT 10",
+        (match,)).fetchall()
+    return [total, rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--threads", type=int, default=20000)
+    parser.add_argument("--posts", type=int, default=100000)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="pm-forum-"))
+    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"}
+    portal = str(ROOT / ".venv" / "bin" / "portal")
+    started = time.perf_counter()
+    subprocess.run([portal, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([portal, "demo", "--people", str(args.people), "--companies", str(max(1, args.people // 6))],
+                   env=env, check=True, capture_output=True)
+    print(f"demo ecosystem ({args.people} people) loaded in {time.perf_counter() - started:.1f} s")
+
+    os.environ.update(env)
+    from sqlalchemy import func, select
+
+    from portal import create_app
+    from portal.auth.models import User
+    from portal.db import db, utcnow
+    from portal.forums.models import Post, Thread
+    from portal.profiles.models import Person
+    from portal.profiles.visibility import Viewer
+    from portal.search import services as search
+    from portal.search.query import build_query
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    started = time.perf_counter()
+    generate_forum(app, args.threads, args.posts, args.seed)
+    long_threads = add_long_threads(app)
+    with app.app_context():
+        s = db.session
+        posts = s.scalar(select(func.count(Post.id)))
+        threads = s.scalar(select(func.count(Thread.id)))
+    print(f"forum: {threads:,} threads, {posts:,} posts (generated in {time.perf_counter() - started:.1f} s)")
+
+    with app.app_context():
+        count, seconds = search.rebuild(db.session)
+    print(f"bulk reindex (Whoosh): {count:,} documents in {seconds:.1f} s = {count / seconds:,.0f} documents/s "
+          f"= {posts / seconds:,.0f} posts/s")
+
+    with app.app_context():
+        s = db.session
+        member = s.scalar(select(Person).where(Person.user_id.is_(None)).limit(1))
+        user = User(email="bench-reader@example.org", password_hash="!", role="member",  # noqa: S106 - no login
+                    email_verified_at=utcnow())
+        s.add(user)
+        s.flush()
+        member.user_id = user.id
+        db.commit()
+        user_key, member_id = user.get_id(), member.id
+    rng = random.Random(args.seed)
+    anonymous = app.test_client()
+    logged_in = app.test_client()
+    with logged_in.session_transaction() as browser_session:
+        browser_session["_user_id"], browser_session["_fresh"] = user_key, True
+
+    def get(client):
+        def fetch(path: str) -> None:
+            response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
+        return fetch
+
+    pages = [f"/forums/t/{rng.choice(long_threads)}" for _ in range(args.requests)]
+    report("thread page, 50 posts, anonymous", timed(get(anonymous), pages))
+    report("thread page, 50 posts, member", timed(get(logged_in), pages))
+
+    texts = queries(rng, args.requests)
+    from urllib.parse import quote
+
+    paths = [f"/search?q={quote(t)}" for t in texts]
+    report("GET /search, anonymous", timed(get(anonymous), paths))
+    report("GET /search, member", timed(get(logged_in), paths))
+
+    with app.app_context():
+        session = db.session
+        viewer = Viewer(person_id=member_id, is_member=True)
+        whoosh_times = timed(lambda t: search.search(session, viewer, build_query(t)), texts)
+    report("Whoosh backend search (member)", whoosh_times)
+    started = time.perf_counter()
+    conn = fts5_table(app, folder / "fts5.db")
+    print(f"FTS5 table built in {time.perf_counter() - started:.1f} s")
+    fts_times = timed(lambda t: fts5_search(conn, t), texts)
+    report("SQLite FTS5 search (same documents)", fts_times)
+    ratio = percentile(whoosh_times, 95) / percentile(fts_times, 95)
+    median_ratio = statistics.median(whoosh_times) / statistics.median(fts_times)
+    faster = "FTS5" if ratio > 1 else "Whoosh"
+    print(f"{faster} is faster: Whoosh/FTS5 = {median_ratio:.1f}x at p50, {ratio:.1f}x at p95")
+
+
+if __name__ == "__main__":
+    main()
