@@ -58,6 +58,7 @@ class Results:
     page: int
     per_page: int = PER_PAGE
     suggestion: str | None = None  # "did you mean"
+    exact: bool = True  # False: `total` is the backend's estimate ("about 1,200 results")
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
