@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from portal.clouds.models import BucketTerm, PersonTerm, PostTerms
@@ -107,31 +107,45 @@ class _BucketDeltas:
                 self.add(bucket, key, weight=weight * factor, posts=sign, display=surface if sign > 0 else "")
 
     def apply(self, session: Session) -> None:
+        """Write the changes with a few executemany statements (Core: an ORM object per row costs more)."""
+        table = BucketTerm.__table__
         by_bucket: dict[str, list[str]] = defaultdict(list)
         for bucket, term in self.changes:
             by_bucket[bucket].append(term)
+        inserts, updates, deletes = [], [], []
         for bucket, terms in by_bucket.items():
             for chunk in _chunks(terms):
-                existing = {row.term: row for row in session.scalars(
-                    select(BucketTerm).where(BucketTerm.bucket == bucket, BucketTerm.term.in_(chunk)))}
+                existing = {row.term: row for row in session.execute(
+                    select(table.c.term, table.c.weight, table.c.posts, table.c.people, table.c.display)
+                    .where(table.c.bucket == bucket, table.c.term.in_(chunk)))}
                 for term in chunk:
                     weight, posts, people, display = self.changes[(bucket, term)]
                     row = existing.get(term)
-                    if row is None:
-                        row = BucketTerm(bucket=bucket, term=term, weight=0.0, posts=0, people=0, display=display)
-                        session.add(row)
-                    row.posts, row.people = max(0, row.posts + posts), max(0, row.people + people)
+                    old = (row.weight, row.posts, row.people, row.display) if row else (0.0, 0, 0, "")
+                    new_posts, new_people = max(0, old[1] + posts), max(0, old[2] + people)
                     # Floating-point subtraction can leave dust below zero; no posts means no weight.
-                    row.weight = max(0.0, row.weight + weight) if row.posts else 0.0
-                    if display and not row.display:
-                        row.display = display
-                    if row.posts == 0 and row.people == 0:
-                        if row in session.new:
-                            session.expunge(row)
-                        else:
-                            session.delete(row)
+                    values = {"b_bucket": bucket, "b_term": term, "posts": new_posts, "people": new_people,
+                              "weight": max(0.0, old[0] + weight) if new_posts else 0.0,
+                              "display": old[3] or display}
+                    if new_posts == 0 and new_people == 0:
+                        if row is not None:
+                            deletes.append({"b_bucket": bucket, "b_term": term})
+                    elif row is None:
+                        inserts.append(values)
+                    else:
+                        updates.append(values)
+        key = (table.c.bucket == bindparam("b_bucket")) & (table.c.term == bindparam("b_term"))
+        if deletes:
+            session.execute(table.delete().where(key), deletes)
+        if updates:
+            session.execute(table.update().where(key).values(
+                weight=bindparam("weight"), posts=bindparam("posts"), people=bindparam("people"),
+                display=bindparam("display")), updates)
+        if inserts:
+            session.execute(table.insert(), [
+                {"bucket": v["b_bucket"], "term": v["b_term"], "weight": v["weight"], "posts": v["posts"],
+                 "people": v["people"], "display": v["display"][:100]} for v in inserts])
         self.changes.clear()
-        session.flush()
 
 
 def _replace_person_terms(session: Session, person_id: int, scope: str, strongest: dict[str, tuple[float, str]],
@@ -272,9 +286,17 @@ def refresh_people_tags(session: Session, person_ids: Iterable[int]) -> None:
     person_ids = sorted(set(person_ids))
     deltas = _BucketDeltas()
     for chunk in _chunks(person_ids):
-        terms = _profile_tag_terms(session, chunk)
+        wanted = _profile_tag_terms(session, chunk)
+        stored: dict[tuple[int, str], dict[str, tuple]] = defaultdict(dict)
+        tag_scopes = [tag_scope(kind) for kind in PERSON_TAG_KINDS]
+        for person_id, scope, term, weight, display in session.execute(
+                select(PersonTerm.person_id, PersonTerm.scope, PersonTerm.term, PersonTerm.weight, PersonTerm.display)
+                .where(PersonTerm.person_id.in_(chunk), PersonTerm.scope.in_(tag_scopes))):
+            stored[(person_id, scope)][term] = (weight, display)
         for person_id in chunk:
             for kind in PERSON_TAG_KINDS:
                 scope = tag_scope(kind)
-                _replace_person_terms(session, person_id, scope, terms.get(person_id, {}).get(scope, {}), deltas)
+                terms = wanted.get(person_id, {}).get(scope, {})
+                if terms != stored.get((person_id, scope), {}):  # most saves leave most kinds alone
+                    _replace_person_terms(session, person_id, scope, terms, deltas)
     deltas.apply(session)

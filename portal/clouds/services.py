@@ -18,7 +18,7 @@ from portal.clouds.cache import CloudCache
 from portal.clouds.indexer import category_bucket, tag_scope
 from portal.clouds.models import BucketTerm, PersonTerm
 from portal.clouds.terms import tag_key
-from portal.clouds.weighting import PROFILE_TAG_WEIGHT, CloudTerm, decay_factor, size_steps, tfidf
+from portal.clouds.weighting import PROFILE_TAG_WEIGHT, CloudTerm, damped, decay_factor, size_steps, tfidf
 from portal.db import utcnow
 from portal.forums.access import category_scope, viewer_scopes
 from portal.forums.models import Category
@@ -166,7 +166,7 @@ def ecosystem_cloud(session: Session, viewer: Viewer, *, limit: int = 40, cache:
                 people[term] = people.get(term, 0) + users
                 if weight > labels.get(term, (0.0, ""))[0]:
                     labels[term] = (weight, display)
-        scored = [(term, labels[term][1], math.log1p(weight) * math.log1p(people[term]))
+        scored = [(term, labels[term][1], damped(weight) * math.log1p(people[term]))
                   for term, weight in weights.items()]
         return size_steps(scored, limit)
 

@@ -43,9 +43,16 @@ def idf(people_using: int, people_total: int) -> float:
     return math.log((people_total + 1) / (people_using + 1)) + 1.0
 
 
+def damped(weight_now: float) -> float:
+    """Sub-linear term frequency: a term used a hundred times is ten times, not a hundred times, as telling.
+
+    A power rather than a logarithm, because it keeps ratios whatever the scale: a person who wrote
+    nothing for years has tiny decayed weights, and log(1 + w) would be linear there (no damping)."""
+    return math.sqrt(max(0.0, weight_now))
+
+
 def tfidf(weight_now: float, people_using: int, people_total: int) -> float:
-    """Sub-linear term frequency (a term used a hundred times is not a hundred times as telling)."""
-    return math.log1p(weight_now) * idf(people_using, people_total)
+    return damped(weight_now) * idf(people_using, people_total)
 
 
 @dataclass(frozen=True)
