@@ -46,13 +46,14 @@ ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title,
 # Private groups and connections-only fields never feed a suggestion.
 _VOCABULARY_SQL = {
     AUDIENCE_PUBLIC: "SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', title || ' ' || tags || ' ' "
-                     "|| body) FROM (SELECT title, tags, body FROM search_documents WHERE scope = 'public' "
+                     "|| body) FROM (SELECT title, tags, body FROM search_documents "
+                     "WHERE scope = 'public' AND kind <> 'post' "
                      "ORDER BY created_at DESC LIMIT 20000) AS recent$$) ORDER BY ndoc DESC LIMIT 50000",
     AUDIENCE_MEMBERS: "SELECT word, ndoc FROM ts_stat($$SELECT to_tsvector('simple', CASE WHEN scope = 'members' "
                       "THEN title || ' ' || tags || ' ' || body ELSE '' END || ' ' || body_members) "
                       "FROM (SELECT title, tags, body, body_members, scope FROM search_documents "
-                      "WHERE scope IN ('public', 'members') ORDER BY created_at DESC LIMIT 20000) AS recent$$) "
-                      "ORDER BY ndoc DESC LIMIT 50000",
+                      "WHERE scope IN ('public', 'members') AND kind <> 'post' "
+                      "ORDER BY created_at DESC LIMIT 20000) AS recent$$) ORDER BY ndoc DESC LIMIT 50000",
 }
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 VOCABULARY_SECONDS = 600
