@@ -7,6 +7,7 @@ same readable scopes, so not even a weight depends on content the viewer may not
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from datetime import datetime
@@ -27,6 +28,7 @@ from portal.profiles.visibility import Viewer, visible_fields_for
 
 ALL_TAG_SCOPES = tuple(tag_scope(kind) for kind in PERSON_TAG_KINDS)
 BUCKET_TERMS_READ = 200  # strongest terms read per bucket for category and ecosystem clouds
+CANDIDATES_PER_TERM = 5  # terms weighed with IDF per term shown
 
 
 def _no_cache() -> CloudCache:
@@ -72,10 +74,14 @@ class _Merged:
             self.add(term, weight if scope.startswith("tag:") else weight * decay, display)
 
     def ranked(self, session: Session, df_buckets: Iterable[str], limit: int) -> list[CloudTerm]:
-        frequencies = _document_frequencies(session, df_buckets, self.weights)
+        # IDF moves a term by a factor of ten at most (ln N + 1 against 1): a term far down by weight
+        # never reaches the shown few, so only the strongest candidates need their frequencies looked up.
+        candidates = heapq.nlargest(max(limit * CANDIDATES_PER_TERM, 50), self.weights.items(),
+                                    key=lambda item: item[1])
+        frequencies = _document_frequencies(session, df_buckets, [key for key, _ in candidates])
         total = _people_total(session)
         scored = [(key, self.labels[key][1], tfidf(weight, frequencies.get(key, 0), total))
-                  for key, weight in self.weights.items()]
+                  for key, weight in candidates]
         return size_steps(scored, limit)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template
+from flask import Blueprint, abort, current_app, g, make_response
 from flask_login import current_user
 
 from portal.clouds import services
@@ -39,10 +39,13 @@ def card(slug: str):
         else None
     cloud = services.person_cloud(db.session, person, viewer, limit=CARD_TERMS, scopes=scopes,
                                   cache=cache_of(current_app))
-    response = make_response(render_template(
-        "clouds/card.html", person=person, company=company, cloud=cloud,
+    # Rendered without the app's context processors: they fill in the page layout (navigation
+    # badges, the current person), which a fragment does not have, at a few queries per request.
+    html = current_app.jinja_env.get_template("clouds/card.html").render(
+        person=person, company=company, cloud=cloud,
         headline=person.headline if "headline" in visible else "",
-        job_title=person.job_title if "job_title" in visible else ""))
+        job_title=person.job_title if "job_title" in visible else "")
+    response = make_response(html)
     # Private: the card differs per viewer, so shared caches must not keep it.
     response.headers["Cache-Control"] = f"private, max-age={CARD_MAX_AGE}"
     response.headers["Vary"] = "Cookie"
