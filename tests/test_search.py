@@ -7,6 +7,9 @@ full-text search too (the same test functions).
 from __future__ import annotations
 
 import os
+import shutil
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +24,7 @@ from portal.profiles.models import Person
 from portal.profiles.services import connect, set_company_membership, set_person_tags, update_person_fields
 from portal.profiles.visibility import Viewer
 from portal.search import services as search
-from portal.search.documents import all_documents
+from portal.search.documents import all_documents, documents_for
 from portal.search.query import build_query
 from portal.search.whoosh_backend import WhooshBackend
 from tests.test_companies_support import login, make_user
@@ -144,6 +147,22 @@ def test_snippets_highlight_and_stay_inert(app, world):
     assert "<img" not in hit.snippet and "alert(1)&gt;" in hit.snippet
 
 
+def test_search_page_shows_script_payloads_as_text(app, world, client):
+    with app.app_context():
+        s = db.session
+        _, mallory = make_user(s, name='<script>alert("name")</script> Mallory', headline="<b>kettle</b> fan")
+        forums.create_thread(s, s.get(Category, world["general"]), mallory.id, "<script>alert(1)</script> kettle",
+                             '<img src=x onerror=alert(2)> kettle "quotes" & ampersands')
+        db.commit()
+    page = client.get("/search?q=kettle").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>kettle" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; kettle" in page
+    assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt; Mallory" in page
+    assert "<mark>kettle</mark>" in page
+    suggestion_page = client.get("/search?q=<script>kettl").get_data(as_text=True)
+    assert "<script>kettl" not in suggestion_page
+
+
 def test_private_group_and_members_content_stay_private(app, world):
     anonymous_titles = titles(find(app, "espresso"))
     assert "Guild secret blend" not in anonymous_titles and "Members only cupping" not in anonymous_titles
@@ -242,17 +261,37 @@ def test_reindex_command_rebuilds_everything(app, world, runner):
     assert "Roasting at home with a popcorn popper" in titles(find(app, "popcorn"))
 
 
-def test_damaged_index_is_rebuilt_and_the_page_says_so(app, world, client, backend):
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
+def test_damaged_index_is_rebuilt_and_the_page_says_so(app, world, client, backend, damage):
     if backend.name != "whoosh":
         pytest.skip("only the on-disk index can be damaged by a crash or a full disk")
-    for path in backend.directory.iterdir():
-        path.write_bytes(b"\x00garbage")
+    if damage == "missing":
+        shutil.rmtree(backend.directory)
+    for path in backend.directory.iterdir() if backend.directory.exists() else ():
+        path.write_bytes(b"\x00garbage" if damage == "garbage" else path.read_bytes()[:len(path.read_bytes()) // 3])
     page = client.get("/search?q=popcorn")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "being rebuilt" in text or "popcorn popper" in text
     again = client.get("/search?q=popcorn").get_data(as_text=True)
     assert "Roasting at home with a popcorn popper" in again
+
+
+def test_writers_wait_for_each_other(app, world, backend):
+    if backend.name != "whoosh":
+        pytest.skip("PostgreSQL rows are locked one by one by the database")
+    with app.app_context():
+        docs, _ = documents_for(db.session, [f"thread:{world['grind']}"])
+    docs[0].title = "Grinder burrs, revised"
+    holder = backend._open().writer()  # another request or process is writing right now
+    writer_thread = threading.Thread(target=backend.index, args=(None, docs))
+    writer_thread.start()
+    time.sleep(0.3)
+    assert writer_thread.is_alive()  # waiting for the lock instead of failing
+    holder.commit()
+    writer_thread.join(10)
+    assert not writer_thread.is_alive()
+    assert titles(find(app, "revised")) == ["Grinder burrs, revised"]
 
 
 @pytest.mark.parametrize("q", ['"unbalanced', "((", "or", "-", "*", "title:", "AND OR NOT", "a" * 199, "\u202e🙂",

@@ -117,6 +117,12 @@ _PERSON_TEXT_FIELDS = ("headline", "job_title", "location", "bio")
 
 
 def person_documents(session: Session, persons: list[Person]) -> list[SearchDocument]:
+    """One document per profile, its text split by each field's visibility level.
+
+    Suspended members stay findable: suspension stops their logins, not their profile page,
+    and search finds what the site shows (each field still by its level). Only an active
+    company membership counts for the company filter.
+    """
     tags = person_tags(session, [p.id for p in persons])
     docs = []
     for person in persons:
