@@ -181,6 +181,12 @@ def test_hidden_profile_fields_are_neither_matched_nor_shown(app, world):
     # The location is for connections: Kim is one, Lee is not.
     assert find(app, "Trondheim", lee).total == 0
     assert titles(find(app, "Trondheim", member(world, "kim", app))) == ["Dana Reyes"]
+    # One query may mix words of several levels, each counting where the viewer may see it.
+    assert titles(find(app, "roaster vintage", lee, kind="person")) == ["Dana Reyes"]
+    assert find(app, "roaster vintage", kind="person").total == 0
+    assert titles(find(app, "roaster Trondheim", member(world, "kim", app))) == ["Dana Reyes"]
+    assert find(app, "roaster Trondheim", lee).total == 0
+    assert titles(find(app, "roaster Trondheim", member(world, "admin", app))) == ["Dana Reyes"]
     # A public match never brings hidden text along in its snippet.
     snippet = find(app, "roaster", kind="person").hits[0].snippet
     assert "Trondheim" not in snippet and "vintage" not in snippet

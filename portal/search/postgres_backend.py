@@ -26,21 +26,28 @@ from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, Search
 from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
 from portal.search.vocabulary import AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, correct
 
-_UPSERT = text("""
+# A profile's hidden levels get vectors of their own that include everything below them, so
+# that one query may mix words from several levels, as the profile page shows them together.
+_PUBLIC_VECTOR = ("setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :tags), 'B')"
+                  " || setweight(to_tsvector('english', :body), 'C')")
+_UPSERT = text(f"""
 INSERT INTO search_documents (doc_id, kind, title, tags, tag_keys, body, body_members, body_connections, scope,
     category_id, company_id, owner_id, created_at, url, context, tsv_public, tsv_members, tsv_connections)
 VALUES (:doc_id, :kind, :title, :tags, :tag_keys, :body, :body_members, :body_connections, :scope,
     :category_id, :company_id, :owner_id, :created_at, :url, :context,
-    setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :tags), 'B')
-        || setweight(to_tsvector('english', :body), 'C'),
-    to_tsvector('english', :body_members), to_tsvector('english', :body_connections))
+    {_PUBLIC_VECTOR},
+    CASE WHEN :body_members = '' THEN NULL
+         ELSE {_PUBLIC_VECTOR} || setweight(to_tsvector('english', :body_members), 'C') END,
+    CASE WHEN :body_connections = '' THEN NULL
+         ELSE {_PUBLIC_VECTOR} || setweight(to_tsvector('english', :body_members || ' ' || :body_connections), 'C')
+    END)
 ON CONFLICT (doc_id) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title, tags = EXCLUDED.tags,
     tag_keys = EXCLUDED.tag_keys, body = EXCLUDED.body, body_members = EXCLUDED.body_members,
     body_connections = EXCLUDED.body_connections, scope = EXCLUDED.scope, category_id = EXCLUDED.category_id,
     company_id = EXCLUDED.company_id, owner_id = EXCLUDED.owner_id, created_at = EXCLUDED.created_at,
     url = EXCLUDED.url, context = EXCLUDED.context, tsv_public = EXCLUDED.tsv_public,
     tsv_members = EXCLUDED.tsv_members, tsv_connections = EXCLUDED.tsv_connections
-""")
+""")  # noqa: S608 - only the constant vector expression is formatted in; values are bound
 # The unstemmed words an audience may be offered (vocabulary.py): public categories' and public
 # fields' text for everyone; members-only categories and members-level fields for members.
 # Private groups and connections-only fields never feed a suggestion.
@@ -149,8 +156,10 @@ class PostgresBackend:
     def search(self, session, query: SearchQuery, access: Access) -> Results:
         params: dict = {"text": query.text, "limit": PER_PAGE, "offset": (query.page - 1) * PER_PAGE}
         where = self._conditions(query, access, params)
-        rank = ("ts_rank(d.tsv_public || CASE WHEN :member THEN d.tsv_members ELSE ''::tsvector END, q.query)"
-                if query.text else "0")
+        # Rank on the widest text the viewer may search in this document.
+        rank = ("ts_rank(CASE WHEN (:admin OR d.owner_id = ANY(:owners)) AND d.tsv_connections IS NOT NULL"
+                " THEN d.tsv_connections WHEN :member AND d.tsv_members IS NOT NULL THEN d.tsv_members"
+                " ELSE d.tsv_public END, q.query)" if query.text else "0")
         # Only fixed fragments are formatted into the statement; every value is a bound parameter.
         sql = f"""
             WITH q AS (SELECT websearch_to_tsquery('english', :text) AS query)

@@ -246,17 +246,28 @@ class WhooshBackend:
         return parser
 
     def _text_query(self, text: str, access: Access):
+        """The parsed query over every field the viewer may search.
+
+        Connections-only profile text is searched too when the viewer has connections, but each
+        match there counts only in the profiles of those connections (or their own): a query
+        may mix words from several levels ("roaster Trondheim"), as the profile page shows them.
+        """
         fields = ["title", "tags", "body"]
         if access.is_member or access.sees_everything:
             fields.append("body_members")
-        if access.sees_everything:
+        if access.sees_everything or access.connection_owner_ids:
             fields.append("body_connections")
-        main = self._parser(fields).parse(text)
+        query = self._parser(fields).parse(text)
         if access.sees_everything or not access.connection_owner_ids:
-            return main
-        private = self._parser(["body_connections"]).parse(text)
+            return query
         owners = Or([Term("owner", str(pid)) for pid in sorted(access.connection_owner_ids)])
-        return Or([main, And([private, owners])])
+
+        def only_connections(node):
+            if getattr(node, "fieldname", None) == "body_connections":
+                return And([node, owners])
+            return node
+
+        return query.accept(only_connections)
 
     @staticmethod
     def _readable(searcher, q, access: Access):
