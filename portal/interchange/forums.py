@@ -38,6 +38,11 @@ def _body(data: dict[str, Any]) -> Iterator[str]:
         yield f"field 'body' is too long after conversion to Markdown (at most {MAX_BODY:,} characters)"
 
 
+def _check_author(data: dict[str, Any], ctx) -> Iterator[str]:
+    if not ctx.defines("person", data["author"]):
+        yield f"unknown author '{data['author']}' (no person with that id on an earlier line nor in the portal)"
+
+
 def _person_id(session: Session, state, external_id: str) -> int:
     return state.get("person", external_id, person_by_external_id).id
 
@@ -110,8 +115,7 @@ def _check_thread(data: dict[str, Any], ctx) -> Iterator[str]:
         yield f"field 'tags' has more than {forums.MAX_THREAD_TAGS} tags"
     if not ctx.defines("category", data["category"]):
         yield f"unknown category '{data['category']}' (not defined on an earlier line nor in the portal)"
-    if not ctx.defines("person", data["author"]):
-        yield f"unknown author '{data['author']}' (no person with that id on an earlier line nor in the portal)"
+    yield from _check_author(data, ctx)
 
 
 def _thread_exists(session: Session, external_id: str) -> bool:
@@ -209,8 +213,7 @@ def _check_post(data: dict[str, Any], ctx) -> Iterator[str]:
     yield from _body(data)
     if not ctx.defines("thread", data["thread"]):
         yield f"unknown thread '{data['thread']}' (not defined on an earlier line nor in the portal)"
-    if not ctx.defines("person", data["author"]):
-        yield f"unknown author '{data['author']}' (no person with that id on an earlier line nor in the portal)"
+    yield from _check_author(data, ctx)
     reply_to = data.get("reply_to")
     if reply_to:
         parent_thread = _thread_of_post(ctx, reply_to)
