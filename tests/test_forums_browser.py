@@ -8,7 +8,8 @@ import pytest
 
 from portal.auth.services import register_account
 from portal.db import db
-from portal.forums.services import create_category
+from portal.forums.services import create_category, create_thread
+from portal.profiles.services import person_by_email
 from tests.test_browser import _axe_violations
 
 pytestmark = pytest.mark.browser
@@ -23,6 +24,9 @@ def members(live_server):
         for name, email in (("Marta Forum", "marta@forum.example"), ("Kofi Forum", "kofi@forum.example")):
             register_account(session, name, email, PASSWORD, verified=True)
         category = create_category(session, "Integration questions")
+        author = person_by_email(session, "kofi@forum.example")
+        create_thread(session, category, author.id, "Carrier EDI gateway recommendations",
+                      "Which EDI gateway do you use for carriers?")
         session.commit()
         return {"category": category.slug}
 
@@ -40,7 +44,10 @@ def test_start_thread_quote_reply_react_and_accept(page, chromium, live_server, 
     page.goto("/forums/")
     page.get_by_role("link", name="Integration questions").click()
     page.get_by_role("link", name="New thread").click()
-    page.get_by_label("Title").fill("Who has an EDI gateway for Benelux carriers?")
+    page.get_by_label("Title").press_sequentially("Who has an EDI gateway for Benelux carriers?")
+    # While the title is typed, a similar existing thread is offered.
+    similar = page.locator(".similar-threads")
+    similar.get_by_role("link", name="Carrier EDI gateway recommendations").wait_for()
     page.get_by_label("Message").fill("We need **EDIFACT** to carriers in Benelux.")
     page.get_by_label("Tags").fill("EDI, logistics")
     page.get_by_role("button", name="Start thread").click()
