@@ -24,7 +24,7 @@ from portal.profiles.models import Person
 from portal.profiles.services import connect, set_company_membership, set_person_tags, update_person_fields
 from portal.profiles.visibility import Viewer
 from portal.search import services as search
-from portal.search.documents import all_documents, documents_for
+from portal.search.documents import SearchDocument, all_documents, documents_for
 from portal.search.query import build_query
 from portal.search.whoosh_backend import WhooshBackend
 from tests.test_companies_support import login, make_user
@@ -260,11 +260,19 @@ def test_did_you_mean_offers_only_words_the_viewer_may_read(app, world):
     assert find(app, '"popcorn poper" or espreso').suggestion == '"popcorn popper" or espresso'
 
 
-def test_reindex_command_rebuilds_everything(app, world, runner):
+def test_reindex_command_rebuilds_everything(app, world, runner, backend):
+    ghost = SearchDocument(doc_id="thread:999999", kind="thread", title="Ghost popcorn thread",
+                           url="/forums/t/999999/ghost", created_at=when(1))
+    with app.app_context():
+        backend.index(db.session, [ghost])
+        db.commit()
+    assert "Ghost popcorn thread" in titles(find(app, "popcorn"))
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert "Indexed" in result.output and "documents/s" in result.output
-    assert "Roasting at home with a popcorn popper" in titles(find(app, "popcorn"))
+    assert "4 threads, 1 replies, 4 people, 1 companies" in result.output
+    assert "Indexed 10 documents" in result.output and "posts/s" in result.output
+    found = titles(find(app, "popcorn"))
+    assert "Roasting at home with a popcorn popper" in found and "Ghost popcorn thread" not in found
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -116,11 +117,18 @@ def handle_events(session: Session, batch: list[dict]) -> None:
             reindex_documents(session, doc_ids[start:start + 5000])
 
 
-def rebuild(session: Session) -> tuple[int, float]:
-    """Rebuild the whole index from the database: (documents, seconds)."""
+def rebuild(session: Session, kinds: Counter | None = None) -> tuple[int, float]:
+    """Rebuild the whole index from the database: (documents, seconds); `kinds` counts them by kind."""
     started = time.perf_counter()
     backend = backend_of(session)
-    count = backend.rebuild(session, all_documents(session))
+    kinds = Counter() if kinds is None else kinds
+
+    def counted():
+        for doc in all_documents(session):
+            kinds[doc.kind] += 1
+            yield doc
+
+    count = backend.rebuild(session, counted())
     session.commit()
     pending = backend.take_pending()
     if pending:
