@@ -124,10 +124,15 @@ class WhooshBackend:
         marker = self._rebuild_marker
         if marker.exists() and time.time() - marker.stat().st_mtime < 3600:
             return "rebuilding"
-        return "ready" if whoosh_index.exists_in(str(self.directory)) else "missing"
+        return "ready" if self._exists() else "missing"
+
+    def _exists(self) -> bool:
+        """Whether an index is there, damaged or not. Whoosh's exists_in() reads the table of
+        contents and raises on a damaged one, which made the damage-handling path itself fail."""
+        return self.directory.is_dir() and any(self.directory.glob("_MAIN_*.toc"))  # Whoosh's default index name
 
     def _open(self):
-        if not whoosh_index.exists_in(str(self.directory)):
+        if not self._exists():
             raise SearchUnavailable("missing")
         try:
             ix = whoosh_index.open_dir(str(self.directory))
@@ -148,8 +153,6 @@ class WhooshBackend:
     # --- writing ----------------------------------------------------------------------
 
     def _writer(self):
-        if not whoosh_index.exists_in(str(self.directory)):
-            raise SearchUnavailable("missing")
         return self._open().writer(timeout=WRITE_LOCK_TIMEOUT)
 
     def index(self, session, docs: Iterable[SearchDocument]) -> int:
@@ -176,8 +179,13 @@ class WhooshBackend:
         writer.commit()
 
     def doc_ids_with_tag(self, session, tag_key: str) -> list[str]:
-        with self._searcher() as searcher:
-            return [hit["doc_id"] for hit in searcher.search(Term("tag_keys", tag_key), limit=None)]
+        try:
+            with self._searcher() as searcher:
+                return [hit["doc_id"] for hit in searcher.search(Term("tag_keys", tag_key), limit=None)]
+        except SearchUnavailable:
+            raise
+        except Exception as error:  # noqa: BLE001 - damaged segment files surface while reading
+            raise SearchUnavailable("damaged") from error
 
     # --- changes made while a rebuild runs -----------------------------------------------
     # The rebuild reads the database from start to end; a document changed meanwhile may be in
