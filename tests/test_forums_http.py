@@ -186,3 +186,8 @@ def test_home_lists_only_threads_the_visitor_may_read(client, forum):
     assert "Who knows S/4HANA migrations?" in home and "Secret pricing plan" not in home
     login(client, forum["users"]["dana"])
     assert "Secret pricing plan" in client.get("/").get_data(as_text=True)
+
+
+def test_category_page_shows_its_topics(client, forum):
+    page = client.get(f"/forums/c/{forum['public']}").get_data(as_text=True)
+    assert 'class="tag-cloud"' in page and ">sap<" in page.lower()
