@@ -5,6 +5,8 @@ text C) under GIN indexes; queries go through websearch_to_tsquery, which accept
 people type (quotes for phrases, `or`, `-word`) and never raises a syntax error. A rebuild
 replaces every row in one transaction: searches see the old rows until it commits.
 
+Snippets come from ts_headline over the text the viewer may see, with our own escaping.
+
 "Did you mean" compares the query's words (difflib, same first letter) with the unstemmed
 words of the 20,000 newest documents the viewer's audience may read (ts_stat over the 'simple'
 configuration; see vocabulary.py for why only public and members text), cached for ten
@@ -19,6 +21,7 @@ import re
 import time
 from collections.abc import Iterable
 
+from markupsafe import Markup, escape
 from sqlalchemy import text
 
 from portal.search.backend import Access
@@ -62,6 +65,24 @@ _VOCABULARY_SQL = {
                       "WHERE scope IN ('public', 'members') AND kind <> 'post' "
                       "ORDER BY created_at DESC LIMIT 20000) AS recent$$) ORDER BY ndoc DESC LIMIT 50000",
 }
+_START, _STOP = "\ue000", "\ue001"
+# One passage around the best match (short texts whole): fragments cut short replies oddly.
+_HEADLINE_OPTIONS = f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=35, MinWords=15'
+
+_MARKED = re.compile(f"{_START}(.*?){_STOP}", re.DOTALL)
+
+
+def _marked(value: str) -> Markup:
+    """Escaped text with <mark> around what ts_headline selected."""
+    out, last = [], 0
+    for match in _MARKED.finditer(value):
+        out.append(escape(value[last:match.start()]))
+        out.append(Markup("<mark>%s</mark>") % match.group(1))
+        last = match.end()
+    out.append(escape(value[last:].replace(_START, "").replace(_STOP, "")))
+    return Markup("").join(out)
+
+
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 VOCABULARY_SECONDS = 600
 
@@ -171,15 +192,32 @@ class PostgresBackend:
             LIMIT :limit OFFSET :offset"""  # noqa: S608
         rows = session.execute(text(sql), params).all()
         terms = query_terms(query.text)
-        hits = []
-        for row in rows:
-            visible = access.visible_text({PUBLIC: row.body, MEMBERS: row.body_members,
-                                           CONNECTIONS: row.body_connections}, row.owner_id)
-            hits.append(Hit(doc_id=row.doc_id, kind=row.kind, title=row.title, url=row.url,
-                            snippet=make_snippet(visible, terms), created_at=row.created_at, context=row.context))
+        visible = [access.visible_text({PUBLIC: row.body, MEMBERS: row.body_members,
+                                        CONNECTIONS: row.body_connections}, row.owner_id) for row in rows]
+        if query.text and rows:
+            snippets = self._headlines(session, visible, query.text)
+        else:
+            snippets = [make_snippet(value, terms) for value in visible]
+        hits = [Hit(doc_id=row.doc_id, kind=row.kind, title=row.title, url=row.url, snippet=snippet,
+                    created_at=row.created_at, context=row.context)
+                for row, snippet in zip(rows, snippets, strict=True)]
         total = rows[0].total if rows else 0
         suggestion = self._suggest(session, query.text, access) if query.text and total < 3 else None
         return Results(hits=hits, total=total, page=query.page, suggestion=suggestion)
+
+    @staticmethod
+    def _headlines(session, texts: list[str], typed: str) -> list[Markup]:
+        """ts_headline snippets of the text each viewer may see (never the stored row as a whole).
+
+        PostgreSQL marks the matches with two private-use characters (removed from the text
+        first); the text between them is escaped here and only our own <mark> is added.
+        """
+        cleaned = [value.replace(_START, "").replace(_STOP, "") for value in texts]
+        rows = session.execute(text(
+            "SELECT ts_headline('english', u.body, websearch_to_tsquery('english', :typed), :options)"
+            " FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS u(body, position) ORDER BY u.position"),
+            {"typed": typed, "texts": cleaned, "options": _HEADLINE_OPTIONS}).scalars()
+        return [_marked(value) for value in rows]
 
     def _words(self, session, audience: str) -> dict[str, list[tuple[str, int]]]:
         """Known words of an audience (see vocabulary.py), by first letter, most documents first."""
