@@ -224,6 +224,8 @@ class WhooshBackend:
         fresh.mkdir()
         try:
             ix = whoosh_index.create_in(str(fresh), self.schema)
+            # One process with a large posting pool: procs=2 (MpWriter) was slower on the 2-core
+            # machines we run on, pickling every document to the workers and merging after.
             writer = ix.writer(limitmb=256)
             count = 0
             for doc in docs:
