@@ -303,12 +303,41 @@ def test_export_shape(session):
     assert exported[5] == {"kind": "connection", "a": "p1", "b": "p2", "created_at": "2025-01-27T20:09:32Z"}
 
 
+# Forum records that use every field: a members-only category, pinned and locked threads,
+# Markdown and HTML bodies, a quote-reply and an accepted answer.
+FORUM_RECORDS = [
+    {"kind": "category", "id": "general", "name": "General", "description": "Anything partners talk about."},
+    {"kind": "category", "id": "partners", "name": "Partners only", "visibility": "members"},
+    {"kind": "thread", "id": "t1", "category": "general", "author": "p1", "title": "Wer kennt S/4HANA-Migrationen?",
+     "body": "We are *looking* for help.\n\n```\nSELECT 1;\n```", "tags": ["SAP", "Migration"],
+     "created_at": "2025-02-01T09:00:00Z", "pinned": True},
+    {"kind": "thread", "id": "t2", "category": "partners", "author": "p2", "title": "Tier changes",
+     "body": "<p>See <a href=\"https://partners.example/tiers\">the tiers</a>.</p>", "body_format": "html",
+     "created_at": "2025-02-02T10:00:00.500000Z", "locked": True},
+    {"kind": "post", "id": "r1", "thread": "t1", "author": "p2", "body": "<p>We did <b>three</b>.</p>",
+     "body_format": "html", "created_at": "2025-02-01T10:00:00Z"},
+    {"kind": "post", "id": "r2", "thread": "t1", "author": "p3", "body": "Same here, ask me.", "reply_to": "r1",
+     "created_at": "2025-02-01T11:00:00Z", "accepted": True},
+    {"kind": "post", "id": "r3", "thread": "t2", "author": "p1", "body": "Noted.",
+     "created_at": "2025-02-03T08:00:00Z"},
+]
+
+
 def test_round_trip_into_an_empty_database_is_byte_identical(runner, session, fresh_app, tmp_path):
-    assert run(runner, "import", str(FIXTURES / "rich.jsonl")).exit_code == 0
+    rich = (FIXTURES / "rich.jsonl").read_text(encoding="utf-8").splitlines()
+    source = write(tmp_path, *rich, *FORUM_RECORDS, name="rich-forum.jsonl")
+    assert run(runner, "import", str(source)).exit_code == 0
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     result = run(runner, "export", str(first))
     assert result.exit_code == 0, result.output
-    assert "Exported 2 company, 3 person, 2 connection." in result.stderr
+    assert "Exported 2 company, 3 person, 2 connection, 2 category, 2 thread, 3 post." in result.stderr
+    exported = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    by_id = {(r["kind"], r.get("id")): r for r in exported}
+    assert by_id[("thread", "t1")]["pinned"] and by_id[("thread", "t1")]["tags"] == ["SAP", "Migration"]
+    assert by_id[("thread", "t2")]["body"] == "See [the tiers](https://partners.example/tiers)."
+    assert by_id[("thread", "t2")]["locked"] and "body_format" not in by_id[("thread", "t2")]
+    assert by_id[("post", "r2")]["reply_to"] == "r1" and by_id[("post", "r2")]["accepted"]
+    assert by_id[("category", "partners")]["visibility"] == "members"
 
     other = fresh_app.test_cli_runner()
     imported = other.invoke(args=["import", str(first)])
@@ -321,6 +350,7 @@ def test_round_trip_into_an_empty_database_is_byte_identical(runner, session, fr
     again = other.invoke(args=["import", str(first)])
     assert "person: 0 created, 0 updated, 3 unchanged" in again.stdout
     assert "connection: 0 created, 0 updated, 2 unchanged" in again.stdout
+    assert "post: 0 created, 0 updated, 3 unchanged" in again.stdout
 
 
 def test_export_to_stdout(runner, session):

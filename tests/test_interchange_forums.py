@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.db import db
 from portal.forums.models import Category, Post, Thread
-from portal.forums.services import opening_post, post_by_external_id, thread_by_external_id
+from portal.forums.services import opening_post, post_by_external_id, post_history, thread_by_external_id
 from portal.interchange.core import import_records, validate_file
 from portal.migrate import upgrade
 from tests.test_interchange import run, write
@@ -80,7 +81,41 @@ def test_reimport_updates_thread_and_keeps_history(session, tmp_path):
     assert counts["thread"]["updated"] == 1
     thread = thread_by_external_id(session, "t1")
     assert thread.title == "New title" and thread.pinned
-    assert opening_post(session, thread).body == "New"
+    opening = opening_post(session, thread)
+    assert opening.body == "New" and opening.edited_at is not None
+    # The old text and title stay in the post's visible history.
+    assert [(r.title, r.body) for r in post_history(session, opening)] == [("Old title", "Old")]
+
+
+def test_reimport_with_new_dates_moves_the_threads_activity(session, tmp_path):
+    def records(reply_at: str):
+        found, errors, _ = validate_file(write(tmp_path, *BASE, {
+            "kind": "thread", "id": "t1", "category": "general", "author": "p1", "title": "T", "body": "b",
+            "created_at": "2025-01-01T09:00:00Z"}, {
+            "kind": "post", "id": "r1", "thread": "t1", "author": "p2", "body": "reply", "created_at": reply_at}),
+            session=session)
+        assert errors == []
+        return found
+
+    import_records(session, records("2025-01-03T09:00:00Z"))
+    counts = import_records(session, records("2025-01-02T09:00:00Z"))
+    assert counts["post"]["updated"] == 1 and counts["thread"]["unchanged"] == 1
+    thread = thread_by_external_id(session, "t1")
+    assert thread.last_post_at == datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
+    assert post_history(session, post_by_external_id(session, "r1")) == []  # same text: no revision
+
+
+def test_a_post_cannot_move_to_another_thread(session, tmp_path):
+    two_threads = [*BASE, {"kind": "thread", "id": "t1", "category": "general", "author": "p1", "title": "A",
+                           "body": "a"},
+                   {"kind": "thread", "id": "t2", "category": "general", "author": "p1", "title": "B", "body": "b"}]
+    records, _, _ = validate_file(write(tmp_path, *two_threads, {
+        "kind": "post", "id": "r1", "thread": "t1", "author": "p2", "body": "reply"}), session=session)
+    import_records(session, records)
+    _, errors, _ = validate_file(write(tmp_path, *two_threads, {
+        "kind": "post", "id": "r1", "thread": "t2", "author": "p2", "body": "reply"}), session=session)
+    assert [str(e).split(":", 1)[1] for e in errors] == [
+        "6: post 'r1' is in thread 't1' in the portal; a post cannot move to another thread"]
 
 
 def test_bad_forum_records_are_reported_with_their_line(tmp_path, session):
@@ -127,6 +162,23 @@ def test_script_payloads_are_inert_after_import(session, tmp_path):
     html = opening_post(session, thread).body_html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html and "hello" in html
     assert thread.title == "<b>bold</b> title"  # stored as text; every page escapes it
+
+
+def test_script_payloads_are_inert_on_the_thread_page(runner, client, session, tmp_path):
+    payload = "<script>alert('x')</script>"
+    path = write(tmp_path, {"kind": "person", "id": "p1", "name": f"Eve {payload}"}, BASE[2], {
+        "kind": "thread", "id": "t1", "category": "general", "author": "p1", "title": f"Title {payload}",
+        "body": f'<p>Body</p>{payload}<a href="https://x.example" onclick="alert(1)">link</a>',
+        "body_format": "html", "tags": [f"tag{payload}"]}, {
+        "kind": "post", "id": "r1", "thread": "t1", "author": "p1",
+        "body": f"Reply {payload} [x](javascript:alert(1))"})
+    result = run(runner, "import", str(path))
+    assert result.exit_code == 0, result.output
+    thread = thread_by_external_id(session, "t1")
+    page = client.get(f"/forums/t/{thread.id}").get_data(as_text=True)
+    assert "Title &lt;script&gt;" in page and "Eve &lt;script&gt;" in page and "Reply &lt;script&gt;" in page
+    assert "<script>alert" not in page and "onclick" not in page and 'href="javascript' not in page
+    assert 'href="https://x.example" rel="nofollow ugc noopener"' in page
 
 
 def test_categories_keep_their_visibility(session, tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.db import queue_event
@@ -134,8 +134,8 @@ def _apply_thread(session: Session, record, state) -> str:
         thread.pinned, thread.locked = data.get("pinned", False), data.get("locked", False)
         state.remember("thread", record.id, thread)
         return CREATED
-    changed = forums.revise_post(session, forums.opening_post(session, thread), data["body"], editor_id=None,
-                                 title=data["title"])
+    opening = forums.opening_post(session, thread)
+    changed = forums.revise_post(session, opening, data["body"], editor_id=None, title=data["title"])
     current_tags = [t.key for t in forums.thread_tags(session, [thread.id])[thread.id]]
     if current_tags != _tag_keys(session, data.get("tags", [])):
         forums.set_thread_tags(session, thread, data.get("tags", []))
@@ -149,9 +149,19 @@ def _apply_thread(session: Session, record, state) -> str:
             setattr(thread, key, value)
             changed = True
     if changed:
+        # The opening post carries the thread's author and date too (pages show the post's).
+        opening.author_id, opening.created_at = thread.author_id, thread.created_at
+        _refresh_last_post_at(session, thread)
         session.flush()
         queue_event(session, "forum.thread.changed", {"thread_id": thread.id})
     return UPDATED if changed else UNCHANGED
+
+
+def _refresh_last_post_at(session: Session, thread: Thread) -> None:
+    """An imported date changed: the thread's latest activity is its newest post's date again."""
+    session.flush()
+    newest = session.scalar(select(func.max(Post.created_at)).where(Post.thread_id == thread.id))
+    thread.last_post_at = newest or thread.created_at
 
 
 def _export_threads(session: Session) -> Iterator[dict[str, Any]]:
@@ -214,6 +224,11 @@ def _check_post(data: dict[str, Any], ctx) -> Iterator[str]:
     if not ctx.defines("thread", data["thread"]):
         yield f"unknown thread '{data['thread']}' (not defined on an earlier line nor in the portal)"
     yield from _check_author(data, ctx)
+    if ctx.record_id:
+        current_thread = _thread_of_post(ctx, ctx.record_id)
+        if current_thread is not None and current_thread != data["thread"]:
+            yield (f"post '{ctx.record_id}' is in thread '{current_thread}' in the portal; "
+                   "a post cannot move to another thread")
     reply_to = data.get("reply_to")
     if reply_to:
         parent_thread = _thread_of_post(ctx, reply_to)
@@ -246,8 +261,6 @@ def _apply_post(session: Session, record, state) -> str:
         state.remember("post", record.id, post)
         outcome = CREATED
     else:
-        if post.thread_id != thread.id:
-            raise ValueError(f"line {record.line}: post '{record.id}' cannot move to another thread")
         if forums.revise_post(session, post, data["body"], editor_id=None):
             outcome = UPDATED
         wanted = {"author_id": author_id, "reply_to_id": reply_to.id if reply_to else None}
@@ -257,6 +270,8 @@ def _apply_post(session: Session, record, state) -> str:
             if getattr(post, key) != value:
                 setattr(post, key, value)
                 outcome = UPDATED
+        if outcome == UPDATED:
+            _refresh_last_post_at(session, thread)
     accepted = thread.accepted_post_id == post.id
     if data.get("accepted", False) != accepted:
         set_accepted_answer(session, thread, post if data.get("accepted") else None, None)
