@@ -124,17 +124,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--reuse", default="", help="the folder of an earlier run: skip loading and generating")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="pm-forum-"))
+    folder = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="pm-forum-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     env = {**os.environ, "DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"}
     portal = str(ROOT / ".venv" / "bin" / "portal")
-    started = time.perf_counter()
-    subprocess.run([portal, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([portal, "demo", "--people", str(args.people), "--companies", str(max(1, args.people // 6))],
-                   env=env, check=True, capture_output=True)
-    print(f"demo ecosystem ({args.people} people) loaded in {time.perf_counter() - started:.1f} s")
+    print(f"data folder: {folder}")
+    if not args.reuse:
+        started = time.perf_counter()
+        subprocess.run([portal, "db", "upgrade"], env=env, check=True, capture_output=True)
+        subprocess.run([portal, "demo", "--people", str(args.people), "--companies", str(max(1, args.people // 6))],
+                       env=env, check=True, capture_output=True)
+        print(f"demo ecosystem ({args.people} people) loaded in {time.perf_counter() - started:.1f} s")
 
     os.environ.update(env)
     from sqlalchemy import func, select
@@ -150,9 +153,11 @@ def main() -> None:
 
     app = create_app({"RATELIMIT_ENABLED": False})
     started = time.perf_counter()
-    generate_forum(app, args.threads, args.posts, args.seed)
-    long_threads = add_long_threads(app)
+    if not args.reuse:
+        generate_forum(app, args.threads, args.posts, args.seed)
+        add_long_threads(app)
     with app.app_context():
+        long_threads = list(db.session.scalars(select(Thread.id).where(Thread.post_count == 50)))[:20]
         s = db.session
         posts = s.scalar(select(func.count(Post.id)))
         threads = s.scalar(select(func.count(Thread.id)))
@@ -165,14 +170,17 @@ def main() -> None:
 
     with app.app_context():
         s = db.session
-        member = s.scalar(select(Person).where(Person.user_id.is_(None)).limit(1))
-        user = User(email="bench-reader@example.org", password_hash="!", role="member",  # noqa: S106 - no login
-                    email_verified_at=utcnow())
-        s.add(user)
-        s.flush()
-        member.user_id = user.id
-        db.commit()
-        user_key, member_id = user.get_id(), member.id
+        user = s.scalar(select(User).where(User.email == "bench-reader@example.org"))
+        if user is None:
+            member = s.scalar(select(Person).where(Person.user_id.is_(None)).limit(1))
+            user = User(email="bench-reader@example.org", password_hash="!", role="member",  # noqa: S106
+                        email_verified_at=utcnow())
+            s.add(user)
+            s.flush()
+            member.user_id = user.id
+            db.commit()
+        user_key = user.get_id()
+        member_id = s.scalar(select(Person.id).where(Person.user_id == user.id))
     rng = random.Random(args.seed)
     anonymous = app.test_client()
     logged_in = app.test_client()
@@ -203,6 +211,7 @@ def main() -> None:
         whoosh_times = timed(lambda t: search.search(session, viewer, build_query(t)), texts)
     report("Whoosh backend search (member)", whoosh_times)
     started = time.perf_counter()
+    (folder / "fts5.db").unlink(missing_ok=True)
     conn = fts5_table(app, folder / "fts5.db")
     print(f"FTS5 table built in {time.perf_counter() - started:.1f} s")
     fts_times = timed(lambda t: fts5_search(conn, t), texts)
