@@ -4,10 +4,10 @@ and the same searches on SQLite FTS5 for comparison.
 Usage: .venv/bin/python benchmarks/forum.py [--people 5000] [--threads 20000] [--posts 100000]
                                             [--requests 500] [--database-url URL]
 
-Loads the demo ecosystem with --people people, bulk-generates the forum (the generator of
-benchmarks/clouds_hovercard.py: skewed authors, topic words, public, members-only and group
-categories), adds 20 threads of 50 posts, then measures in process (server time, no network):
-- GET of a 50-post thread page, anonymous and as a logged-in member;
+Builds the data with benchmarks/forum_data.py (the demo ecosystem with --people people, then a
+forum written from the people's own topics with skewed authors and thread lengths, public,
+members-only and private-group categories), then measures in process (server time, no network):
+- GET of a thread page of 50 posts, anonymous and as a logged-in member;
 - `portal reindex` (Whoosh, the default backend): documents and posts per second;
 - GET /search for one- and two-word queries and phrases, anonymous and member;
 - the same queries straight on the Whoosh backend and on an SQLite FTS5 table (porter
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from clouds_hovercard import TOPICS, generate_forum, percentile  # noqa: E402
+from clouds_hovercard import percentile  # noqa: E402
 
 
 def timed(fn, items) -> list[float]:
@@ -50,7 +50,11 @@ def report(label: str, timings: list[float]) -> None:
 
 
 def queries(rng: random.Random, count: int) -> list[str]:
-    words = [w for topic in TOPICS for w in topic.split()]
+    """One word, two words, or a two-word phrase from the demo's capabilities (what people write about)."""
+    from portal.demo.data import CAPABILITIES
+
+    words = sorted({w for c in CAPABILITIES for w in c.lower().split() if len(w) > 2 and w.isalpha()})
+    phrases = [c.lower().split()[:2] for c in CAPABILITIES if len(c.split()) >= 2]
     out = []
     for n in range(count):
         kind = n % 3
@@ -59,34 +63,8 @@ def queries(rng: random.Random, count: int) -> list[str]:
         elif kind == 1:
             out.append(" ".join(rng.sample(words, 2)))
         else:
-            topic = rng.choice(TOPICS).split()
-            start = rng.randrange(len(topic) - 1)
-            out.append(f'"{topic[start]} {topic[start + 1]}"')
+            out.append('"' + " ".join(rng.choice(phrases)) + '"')
     return out
-
-
-def add_long_threads(app, count: int = 20, length: int = 50) -> list[int]:
-    from sqlalchemy import select
-
-    from portal.db import db
-    from portal.forums import services as forums
-    from portal.forums.models import Category
-    from portal.profiles.models import Person
-
-    with app.app_context():
-        s = db.session
-        category = s.scalar(select(Category).where(Category.visibility == "public").limit(1))
-        people = list(s.scalars(select(Person.id).limit(200)))
-        ids = []
-        for n in range(count):
-            thread = forums.create_thread(s, category, people[n], f"Long discussion {n} about espresso grinder "
-                                          "calibration", "Opening post with **Markdown** and `code`.")
-            for k in range(length - 1):
-                forums.reply(s, thread, people[(n + k) % len(people)],
-                             f"Reply {k}: burr alignment matters; see [docs](https://example.org/{k}).")
-            ids.append(thread.id)
-        db.commit()
-        return ids
 
 
 def fts5_table(app, path: Path) -> sqlite3.Connection:
@@ -130,14 +108,14 @@ def main() -> None:
     folder = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="pm-forum-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     env = {**os.environ, "DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"}
-    portal = str(ROOT / ".venv" / "bin" / "portal")
     print(f"data folder: {folder}")
     if not args.reuse:
         started = time.perf_counter()
-        subprocess.run([portal, "db", "upgrade"], env=env, check=True, capture_output=True)
-        subprocess.run([portal, "demo", "--people", str(args.people), "--companies", str(max(1, args.people // 6))],
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "forum_data.py"), "--database-url", url,
+                        "--instance-path", str(folder), "--people", str(args.people), "--threads",
+                        str(args.threads), "--posts", str(args.posts), "--seed", str(args.seed)],
                        env=env, check=True, capture_output=True)
-        print(f"demo ecosystem ({args.people} people) loaded in {time.perf_counter() - started:.1f} s")
+        print(f"demo ecosystem and forum built in {time.perf_counter() - started:.1f} s (benchmarks/forum_data.py)")
 
     os.environ.update(env)
     from sqlalchemy import func, select
@@ -145,23 +123,21 @@ def main() -> None:
     from portal import create_app
     from portal.auth.models import User
     from portal.db import db, utcnow
-    from portal.forums.models import Post, Thread
+    from portal.forums.models import Category, Post, Thread
     from portal.profiles.models import Person
     from portal.profiles.visibility import Viewer
     from portal.search import services as search
     from portal.search.query import build_query
 
     app = create_app({"RATELIMIT_ENABLED": False})
-    started = time.perf_counter()
-    if not args.reuse:
-        generate_forum(app, args.threads, args.posts, args.seed)
-        add_long_threads(app)
     with app.app_context():
-        long_threads = list(db.session.scalars(select(Thread.id).where(Thread.post_count == 50)))[:20]
+        long_threads = list(db.session.scalars(select(Thread.id).join(Category, Category.id == Thread.category_id)
+                                               .where(Thread.last_number >= 50, Category.visibility == "public",
+                                                      Thread.deleted_at.is_(None)).limit(20)))
         s = db.session
         posts = s.scalar(select(func.count(Post.id)))
         threads = s.scalar(select(func.count(Thread.id)))
-    print(f"forum: {threads:,} threads, {posts:,} posts (generated in {time.perf_counter() - started:.1f} s)")
+    print(f"forum: {threads:,} threads, {posts:,} posts; {len(long_threads)} public threads of 50+ posts timed")
 
     with app.app_context():
         count, seconds = search.rebuild(db.session)
