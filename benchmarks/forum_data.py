@@ -135,7 +135,8 @@ def make_categories(session, rng: random.Random, people: list) -> list[tuple]:
         if category.external_id == ANNOUNCEMENTS:
             continue  # the ecosystem team's news, not where members ask questions
         if category.visibility == GROUP:
-            members = session.scalars(select(GroupMember.person_id).where(GroupMember.group_id == category.group_id))
+            members = session.scalars(select(GroupMember.person_id).where(GroupMember.group_id == category.group_id)
+                                      .order_by(GroupMember.person_id))
             result.append((category, 1, AuthorPool(rng, [by_id[pid] for pid in members])))
         else:
             result.append((category, 4 if category.visibility == "public" else 2, writers))
