@@ -198,3 +198,14 @@ def test_suspend_member_ends_logins_and_is_logged(session, forum):
 def test_bad_thread_input_is_refused(session, forum, title, body, message):
     with pytest.raises(DomainError, match=message):
         make_thread(session, forum["public"], forum["dana"], title=title, body=body)
+
+
+def test_merging_tags_keeps_threads_tagged(session, forum):
+    from portal.tags.services import find_tag, merge_tags
+
+    one = make_thread(session, forum["public"], forum["dana"], tags="S4 HANA, migration")
+    two = make_thread(session, forum["public"], forum["dana"], title="Other", tags="S/4HANA, S4 HANA")
+    merge_tags(session, find_tag(session, "S4 HANA"), find_tag(session, "S/4HANA"))
+    tags = services.thread_tags(session, [one.id, two.id])
+    assert [t.name for t in tags[one.id]] == ["S/4HANA", "migration"]
+    assert [t.name for t in tags[two.id]] == ["S/4HANA"]

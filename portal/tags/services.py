@@ -139,9 +139,11 @@ def popular_tags_statement(prefix: str = "") -> Select:
 def merge_tags(session: Session, source: Tag, target: Tag) -> Tag:
     """Fold `source` into `target`: its uses move over (duplicates collapse), its key becomes an alias.
 
-    Tags own tag identity, so this one cross-table update of person_tags and company_tags lives here.
+    Tags own tag identity, so this one cross-table update of person, company and forum thread
+    tags lives here (a thread's tag would otherwise vanish with the source tag's row).
     """
     from portal.companies.models import CompanyTag
+    from portal.forums.models import ThreadTag
     from portal.profiles.models import PersonTag
 
     if source.id == target.id:
@@ -159,6 +161,11 @@ def merge_tags(session: Session, source: Tag, target: Tag) -> Tag:
                 session.execute(delete(model).where(*where))
             else:
                 session.execute(update(model).where(*where).values(tag_id=target.id))
+    threads = set(session.scalars(select(ThreadTag.thread_id).where(ThreadTag.tag_id == source.id)))
+    tagged_already = set(session.scalars(select(ThreadTag.thread_id).where(ThreadTag.tag_id == target.id,
+                                                                           ThreadTag.thread_id.in_(threads))))
+    session.execute(delete(ThreadTag).where(ThreadTag.tag_id == source.id, ThreadTag.thread_id.in_(tagged_already)))
+    session.execute(update(ThreadTag).where(ThreadTag.tag_id == source.id).values(tag_id=target.id))
     session.execute(update(TagAlias).where(TagAlias.tag_id == source.id).values(tag_id=target.id))
     if session.get(TagAlias, source.key) is None:
         session.add(TagAlias(key=source.key, tag_id=target.id))
@@ -170,4 +177,6 @@ def merge_tags(session: Session, source: Tag, target: Tag) -> Tag:
         queue_event(session, "person.changed", {"person_id": person_id})
     for company_id in sorted(changed["company"]):
         queue_event(session, "company.changed", {"company_id": company_id})
+    for thread_id in sorted(threads):
+        queue_event(session, "forum.thread.changed", {"thread_id": thread_id})
     return target
