@@ -70,6 +70,21 @@ def show_form_error(form, error, field_name: str | None = None) -> None:
         form.form_errors.append(error.message)
 
 
+def commit_form_action(form, action, *args, **kwargs) -> tuple[bool, object]:
+    """Run `action(db.session, *args, **kwargs)` and commit. A DomainError rolls the request's
+    transaction back and is shown on the form. Returns (succeeded, what the action returned)."""
+    from portal.errors import DomainError
+
+    try:
+        result = action(db.session, *args, **kwargs)
+        db.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_form_error(form, error)
+        return False, None
+    return True, result
+
+
 def page_url(number: int) -> str:
     """This page's URL with another page number; url_for's own options (_external…) never pass through."""
     args = {k: v for k, v in request.args.items() if not k.startswith("_") and k != "page"}

@@ -16,7 +16,7 @@ from portal.forums.forms import ActionForm, CategoryForm, GroupForm, GroupMember
 from portal.forums.models import GROUP_ROLE_ADMIN, Category, ForumGroup
 from portal.profiles.services import person_by_email, person_by_slug, persons_by_ids
 from portal.text import clean_line
-from portal.web import show_form_error
+from portal.web import commit_form_action
 
 
 def group_or_404(slug: str) -> ForumGroup:
@@ -44,14 +44,9 @@ def new_group():
         abort(403, "Complete your profile to create groups.")
     form = GroupForm()
     if form.validate_on_submit():
-        try:
-            group = services.create_group(db.session, form.name.data, who.person_id,
-                                          description=form.description.data or "")
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, group = commit_form_action(form, services.create_group, form.name.data, who.person_id,
+                                         description=form.description.data or "")
+        if done:
             flash("Group created. Add members from its members page.", "success")
             return redirect(url_for("forums.group_members", slug=group.slug))
     return render_template("forums/group_form.html", form=form), 400 if form.errors else 200
@@ -71,13 +66,8 @@ def group_members(slug: str):
         if person is None:
             form.who.errors = [*form.who.errors, "No member with that email address or profile address."]
         else:
-            try:
-                services.set_group_member(db.session, group, person.id, form.role.data)
-                db.commit()
-            except DomainError as error:
-                db.session.rollback()
-                show_form_error(form, error)
-            else:
+            done, _ = commit_form_action(form, services.set_group_member, group, person.id, form.role.data)
+            if done:
                 flash(f"{person.name} is now in the group.", "success")
                 return redirect(url_for("forums.group_members", slug=group.slug))
     members = services.group_members(db.session, group.id)
@@ -119,14 +109,9 @@ def group_member_action(slug: str, person_id: int, action: str):
 def new_category():
     form = CategoryForm()
     if form.validate_on_submit():
-        try:
-            category = services.create_category(db.session, form.name.data, description=form.description.data or "",
-                                                visibility=form.visibility.data)
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, category = commit_form_action(form, services.create_category, form.name.data,
+                                            description=form.description.data or "", visibility=form.visibility.data)
+        if done:
             return redirect(url_for("forums.category", slug=category.slug))
     return render_template("forums/category_form.html", form=form, category=None), 400 if form.errors else 200
 
@@ -141,14 +126,10 @@ def edit_category(slug: str):
     if category.group_id is not None:
         del form.visibility
     if form.validate_on_submit():
-        try:
-            services.update_category(db.session, category, name=form.name.data, description=form.description.data or "",
+        done, _ = commit_form_action(form, services.update_category, category, name=form.name.data,
+                                     description=form.description.data or "",
                                      visibility=form.visibility.data if "visibility" in form else None)
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        if done:
             flash("Saved.", "success")
             return redirect(url_for("forums.category", slug=category.slug))
     return render_template("forums/category_form.html", form=form, category=category), 400 if form.errors else 200

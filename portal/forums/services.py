@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.db import queue_event, utcnow
 from portal.errors import DomainError
 from portal.forums.access import can_post, can_read
+from portal.forums.activity import mark_read
 from portal.forums.mentions import link_mentions
 from portal.forums.models import (
     CATEGORY_VISIBILITIES,
@@ -243,6 +244,8 @@ def create_thread(session: Session, category: Category, author_id: int | None, t
     set_thread_tags(session, thread, tags)
     _add_post(session, thread, author_id, body, created_at=when)
     queue_event(session, "forum.thread.changed", {"thread_id": thread.id})
+    if viewer is not None and viewer.person_id is not None:
+        mark_read(session, viewer.person_id, thread, thread.last_number)  # one's own post is not unread
     return thread
 
 
@@ -259,8 +262,11 @@ def reply(session: Session, thread: Thread, author_id: int | None, body: str, *,
             raise DomainError("This thread was deleted.")
     if reply_to is not None and reply_to.thread_id != thread.id:
         raise DomainError("You can only quote a post of the same thread.")
-    return _add_post(session, thread, author_id, _check_body(body), reply_to=reply_to,
+    post = _add_post(session, thread, author_id, _check_body(body), reply_to=reply_to,
                      created_at=created_at, external_id=external_id)
+    if viewer is not None and viewer.person_id is not None:
+        mark_read(session, viewer.person_id, thread, post.number)  # one's own post is not unread
+    return post
 
 
 def _moderates(session: Session, category: Category, viewer: Viewer) -> bool:

@@ -26,7 +26,7 @@ from portal.forums.models import REACTIONS, Category, ForumGroup, Post, Thread
 from portal.forums.moderation import flag_post
 from portal.pagination import Page, parse_page
 from portal.profiles.services import persons_by_ids
-from portal.web import show_form_error
+from portal.web import commit_form_action
 
 
 @bp.get("/")
@@ -57,15 +57,9 @@ def new_thread(slug: str):
     form = ThreadForm()
     form.tags.render_kw = {**(form.tags.render_kw or {}), "data-tag-autocomplete": url_for("tags.suggest")}
     if form.validate_on_submit():
-        try:
-            thread = services.create_thread(db.session, category, who.person_id, form.title.data, form.body.data,
-                                            tags=form.tags.data or "", viewer=who)
-            activity.mark_read(db.session, who.person_id, thread, thread.last_number)
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, thread = commit_form_action(form, services.create_thread, category, who.person_id, form.title.data,
+                                          form.body.data, tags=form.tags.data or "", viewer=who)
+        if done:
             return redirect(thread_url(thread))
     return render_template("forums/new_thread.html", category=category, form=form,
                            similar_threads_url=_similar_threads_url()), 400 if form.errors else 200
@@ -114,14 +108,9 @@ def reply(thread_id: int):
             if reply_to is None:
                 form.form_errors.append("The post you quoted no longer exists.")
         if not form.form_errors:
-            try:
-                post = services.reply(db.session, thread, who.person_id, form.body.data, reply_to=reply_to, viewer=who)
-                activity.mark_read(db.session, who.person_id, thread, post.number)
-                db.commit()
-            except DomainError as error:
-                db.session.rollback()
-                show_form_error(form, error)
-            else:
+            done, post = commit_form_action(form, services.reply, thread, who.person_id, form.body.data,
+                                            reply_to=reply_to, viewer=who)
+            if done:
                 return redirect(post_url(post, thread))
     data = listing.thread_page(db.session, thread, who, 10_000)
     return render_template("forums/thread.html", d=data, reply_form=form, action_form=ActionForm(),
@@ -148,14 +137,9 @@ def edit(post_id: int):
         form.body.data = post.body
         form.title.data = thread.title
     elif form.validate_on_submit():
-        try:
-            services.edit_post(db.session, post, who, form.body.data,
-                               title=form.title.data if post.number == 1 else None)
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, _ = commit_form_action(form, services.edit_post, post, who, form.body.data,
+                                     title=form.title.data if post.number == 1 else None)
+        if done:
             flash("Saved.", "success")
             return redirect(post_url(post, thread))
     return render_template("forums/edit.html", post=post, thread=thread, form=form), 400 if form.errors else 200
@@ -233,13 +217,8 @@ def flag(post_id: int):
     post = post_or_404(post_id)
     form = FlagForm()
     if form.validate_on_submit():
-        try:
-            flag_post(db.session, post, viewer(), form.reason.data, form.note.data or "")
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, _ = commit_form_action(form, flag_post, post, viewer(), form.reason.data, form.note.data or "")
+        if done:
             flash("Thank you. A moderator will look at the post.", "success")
             return redirect(post_url(post))
     return render_template("forums/flag.html", post=post, thread=db.session.get(Thread, post.thread_id),
