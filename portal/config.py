@@ -69,6 +69,7 @@ def from_environment() -> dict:
         "SQL_ECHO": _bool("PORTAL_SQL_ECHO", False),
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", ""),  # default: <instance>/search-index
+        "SEARCH_REBUILD_MEMORY_MB": int(os.environ.get("SEARCH_REBUILD_MEMORY_MB", "1024")),
     }
 
 

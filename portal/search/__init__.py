@@ -21,7 +21,8 @@ def init_app(app: Flask) -> None:
     elif choice == "whoosh":
         from portal.search.whoosh_backend import WhooshBackend
 
-        backend = WhooshBackend(app.config.get("SEARCH_INDEX_PATH") or Path(app.instance_path) / "search-index")
+        backend = WhooshBackend(app.config.get("SEARCH_INDEX_PATH") or Path(app.instance_path) / "search-index",
+                                rebuild_memory_mb=int(app.config.get("SEARCH_REBUILD_MEMORY_MB", 1024)))
     else:
         raise RuntimeError(f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {choice!r}.")
     app.extensions["portal_search"] = backend
