@@ -18,6 +18,13 @@ from portal.forums.models import (  # noqa: F401
     ThreadRead,
     ThreadTag,
 )
+from portal.introductions.models import (  # noqa: F401
+    BrokerRequest,
+    Conversation,
+    Introduction,
+    IntroductionSuggestion,
+    Message,
+)
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.profiles.models import Connection, ConnectionRequest, Person, PersonLink, PersonTag  # noqa: F401
 from portal.search.models import SearchDocumentRow  # noqa: F401

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:35:48.386008
+Create Date: 2026-12-01 21:40:03.818069
 """
 from alembic import op
 import sqlalchemy as sa
@@ -264,6 +264,62 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_forum_moderation_log_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_forum_moderation_log_created_at'), ['created_at'], unique=False)
 
+    op.create_table('introduction_suggestions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broker_id', sa.Integer(), nullable=True),
+    sa.Column('a_id', sa.Integer(), nullable=False),
+    sa.Column('b_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['a_id'], ['persons.id'], name=op.f('fk_introduction_suggestions_a_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['b_id'], ['persons.id'], name=op.f('fk_introduction_suggestions_b_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['broker_id'], ['persons.id'], name=op.f('fk_introduction_suggestions_broker_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_introduction_suggestions'))
+    )
+    with op.batch_alter_table('introduction_suggestions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_introduction_suggestions_a_id'), ['a_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introduction_suggestions_b_id'), ['b_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introduction_suggestions_created_at'), ['created_at'], unique=False)
+
+    op.create_table('introductions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('a_id', sa.Integer(), nullable=False),
+    sa.Column('b_id', sa.Integer(), nullable=False),
+    sa.Column('requester_id', sa.Integer(), nullable=True),
+    sa.Column('broker_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('reasons', sa.JSON(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('a_answer', sa.String(length=16), nullable=True),
+    sa.Column('a_decline_reason', sa.String(length=500), nullable=False),
+    sa.Column('a_answered_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('b_answer', sa.String(length=16), nullable=True),
+    sa.Column('b_decline_reason', sa.String(length=500), nullable=False),
+    sa.Column('b_answered_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('met_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('partnership_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('followup_sent_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('a_followup_answered_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('b_followup_answered_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('a_id <> b_id', name=op.f('ck_introductions_two_people')),
+    sa.ForeignKeyConstraint(['a_id'], ['persons.id'], name=op.f('fk_introductions_a_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['b_id'], ['persons.id'], name=op.f('fk_introductions_b_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['broker_id'], ['persons.id'], name=op.f('fk_introductions_broker_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requester_id'], ['persons.id'], name=op.f('fk_introductions_requester_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_introductions'))
+    )
+    with op.batch_alter_table('introductions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_introductions_a_id'), ['a_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introductions_b_id'), ['b_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introductions_broker_id'), ['broker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introductions_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introductions_requester_id'), ['requester_id'], unique=False)
+        batch_op.create_index('ix_introductions_status_expires', ['status', 'expires_at'], unique=False)
+
     op.create_table('person_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -316,6 +372,45 @@ def upgrade() -> None:
     with op.batch_alter_table('forum_group_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forum_group_members_person_id'), ['person_id'], unique=False)
 
+    op.create_table('introduction_broker_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('requester_id', sa.Integer(), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.Column('handled_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decline_reason', sa.String(length=500), nullable=False),
+    sa.Column('introduction_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('requester_id <> target_id', name=op.f('ck_introduction_broker_requests_two_people')),
+    sa.ForeignKeyConstraint(['handled_by_id'], ['persons.id'], name=op.f('fk_introduction_broker_requests_handled_by_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['introduction_id'], ['introductions.id'], name=op.f('fk_introduction_broker_requests_introduction_id_introductions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requester_id'], ['persons.id'], name=op.f('fk_introduction_broker_requests_requester_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['target_id'], ['persons.id'], name=op.f('fk_introduction_broker_requests_target_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_introduction_broker_requests'))
+    )
+    with op.batch_alter_table('introduction_broker_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_introduction_broker_requests_requester_id'), ['requester_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introduction_broker_requests_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introduction_broker_requests_target_id'), ['target_id'], unique=False)
+
+    op.create_table('introduction_conversations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('introduction_id', sa.Integer(), nullable=False),
+    sa.Column('person_a_id', sa.Integer(), nullable=False),
+    sa.Column('person_b_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['introduction_id'], ['introductions.id'], name=op.f('fk_introduction_conversations_introduction_id_introductions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_a_id'], ['persons.id'], name=op.f('fk_introduction_conversations_person_a_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_b_id'], ['persons.id'], name=op.f('fk_introduction_conversations_person_b_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_introduction_conversations')),
+    sa.UniqueConstraint('introduction_id', name=op.f('uq_introduction_conversations_introduction_id'))
+    )
+    with op.batch_alter_table('introduction_conversations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_introduction_conversations_person_a_id'), ['person_a_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_introduction_conversations_person_b_id'), ['person_b_id'], unique=False)
+
     op.create_table('forum_threads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=True),
@@ -341,6 +436,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_forum_threads_category_activity', ['category_id', 'pinned', 'last_post_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_forum_threads_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_forum_threads_created_at'), ['created_at'], unique=False)
+
+    op.create_table('introduction_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['persons.id'], name=op.f('fk_introduction_messages_author_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['introduction_conversations.id'], name=op.f('fk_introduction_messages_conversation_id_introduction_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_introduction_messages'))
+    )
+    with op.batch_alter_table('introduction_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_introduction_messages_conversation_id'), ['conversation_id'], unique=False)
 
     op.create_table('forum_posts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -496,6 +604,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_forum_posts_author_created')
 
     op.drop_table('forum_posts')
+    with op.batch_alter_table('introduction_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_introduction_messages_conversation_id'))
+
+    op.drop_table('introduction_messages')
     with op.batch_alter_table('forum_threads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_threads_created_at'))
         batch_op.drop_index(batch_op.f('ix_forum_threads_category_id'))
@@ -503,6 +615,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_forum_threads_author_id'))
 
     op.drop_table('forum_threads')
+    with op.batch_alter_table('introduction_conversations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_introduction_conversations_person_b_id'))
+        batch_op.drop_index(batch_op.f('ix_introduction_conversations_person_a_id'))
+
+    op.drop_table('introduction_conversations')
+    with op.batch_alter_table('introduction_broker_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_introduction_broker_requests_target_id'))
+        batch_op.drop_index(batch_op.f('ix_introduction_broker_requests_status'))
+        batch_op.drop_index(batch_op.f('ix_introduction_broker_requests_requester_id'))
+
+    op.drop_table('introduction_broker_requests')
     with op.batch_alter_table('forum_group_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_group_members_person_id'))
 
@@ -516,6 +639,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_links_person_id'))
 
     op.drop_table('person_links')
+    with op.batch_alter_table('introductions', schema=None) as batch_op:
+        batch_op.drop_index('ix_introductions_status_expires')
+        batch_op.drop_index(batch_op.f('ix_introductions_requester_id'))
+        batch_op.drop_index(batch_op.f('ix_introductions_created_at'))
+        batch_op.drop_index(batch_op.f('ix_introductions_broker_id'))
+        batch_op.drop_index(batch_op.f('ix_introductions_b_id'))
+        batch_op.drop_index(batch_op.f('ix_introductions_a_id'))
+
+    op.drop_table('introductions')
+    with op.batch_alter_table('introduction_suggestions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_introduction_suggestions_created_at'))
+        batch_op.drop_index(batch_op.f('ix_introduction_suggestions_b_id'))
+        batch_op.drop_index(batch_op.f('ix_introduction_suggestions_a_id'))
+
+    op.drop_table('introduction_suggestions')
     with op.batch_alter_table('forum_moderation_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_moderation_log_created_at'))
         batch_op.drop_index(batch_op.f('ix_forum_moderation_log_actor_id'))
