@@ -94,9 +94,12 @@ def attach_event_dispatch(factory: sessionmaker) -> None:
         with session.info["flask_app"].app_context():
             events.publish_all(queued)
 
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop("pending_events", None)
+    # after_soft_rollback also fires when nothing had reached the database yet (a service queued
+    # an event, then raised before any flush): the queued events must go with the change.
+    @event.listens_for(factory, "after_soft_rollback")
+    def _after_rollback(session: Session, previous_transaction) -> None:
+        if not previous_transaction.nested:
+            session.info.pop("pending_events", None)
 
 
 class _AppDatabase:
@@ -157,4 +160,6 @@ db = Database()
 
 def queue_event(session: Session, name: str, payload: dict) -> None:
     """Queue an event that fires after `session` commits (and is dropped on rollback)."""
+    if not session.in_transaction():
+        session.begin()  # no connection yet; it makes a rollback before any flush drop the event too
     session.info.setdefault("pending_events", []).append((name, payload))
