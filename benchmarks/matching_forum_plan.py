@@ -179,8 +179,11 @@ def _finish(plan: Plan, rng: random.Random, threads: list[dict], thread_tags: li
     rows_posts, mentions, reactions = [], [], []
     writers_of: dict[int, list[int]] = {}
 
+    in_group = False
+
     def interact(a: int, b: int) -> None:
-        if a != b:
+        # The matching graph leaves private groups' activity out (a reason must not rest on it).
+        if a != b and not in_group:
             pairs.add((a, b) if a < b else (b, a))
 
     for thread, posts in zip(threads, planned, strict=True):

@@ -305,13 +305,15 @@ def plan_ecosystem(people: int, *, seed: int, now: datetime) -> Plan:
 
 
 def count_edges(plan: Plan) -> dict[str, int]:
-    """Edges as the matching graph counts them: works-at, connections, person pairs that interacted
-    in the forums (replies, mentions, accepted answers, reactions; live posts; either direction once),
-    person-tag (profile tags and tags of threads they wrote in outside private groups), company-tag."""
+    """Edges as the matching graph counts them, one per pair of nodes: works-at (active members),
+    person-person (a connection and/or forum interactions outside private groups: replies, mentions,
+    accepted answers, reactions on live posts), person-tag (profile tags and tags of threads they
+    wrote in outside private groups), company-tag (offers and needs)."""
+    connections = {(row["person_a_id"], row["person_b_id"]) for row in plan.rows["connections"]}
     person_tag = {(pid, t) for pid, tags in plan.person_tags.items() for t in tags} | plan.topic_pairs
     company_tag = {(row["company_id"], row["tag_id"]) for row in plan.rows["company_tags"]}
-    edges = {"works_at": len(plan.company_of), "connections": len(plan.rows["connections"]),
-             "interactions": len(plan.interaction_pairs), "person_tag": len(person_tag),
-             "company_tag": len(company_tag)}
-    edges["total"] = sum(edges.values())
+    edges = {"works_at": len(plan.company_of), "connections": len(connections),
+             "interactions": len(plan.interaction_pairs), "person_person": len(connections | plan.interaction_pairs),
+             "person_tag": len(person_tag), "company_tag": len(company_tag)}
+    edges["total"] = edges["works_at"] + edges["person_person"] + edges["person_tag"] + edges["company_tag"]
     return edges

@@ -47,11 +47,13 @@ def test_generator_fills_a_small_ecosystem(tmp_path):
         assert session.scalar(select(func.sum(Thread.post_count))) == rows["forum_posts"]
         assert session.scalar(select(func.max(Post.created_at))) <= now
         # The generator counts interaction pairs and person-tag edges as the forum's reads see them.
-        pairs = {tuple(sorted((i.actor_id, i.target_id))) for i in person_interactions(session)}
+        pairs = {tuple(sorted((i.actor_id, i.target_id))) for i in person_interactions(session, include_groups=False)}
         topics = {(t.person_id, t.tag_id) for t in person_topics(session)}
+        connections = set(session.execute(select(Connection.person_a_id, Connection.person_b_id)).all())
         profile = set(session.execute(select(PersonTag.person_id, PersonTag.tag_id)).all())
     engine.dispose()
     edges = result["edges"]
     assert edges["interactions"] == len(pairs) > 0
     assert edges["person_tag"] == len(profile | topics)
-    assert edges["total"] == sum(v for k, v in edges.items() if k != "total")
+    assert edges["person_person"] == len(pairs | connections)
+    assert edges["total"] == sum(edges[k] for k in ("works_at", "person_person", "person_tag", "company_tag"))
