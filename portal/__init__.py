@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.broker.views import bp as broker_bp
     from portal.clouds.views import bp as clouds_bp
     from portal.companies.views import bp as companies_bp
     from portal.directory.views import bp as directory_bp
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp,
                       forums_bp, clouds_bp, search_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(broker_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:40:03.818069
+Create Date: 2026-12-01 21:44:35.211549
 """
 from alembic import op
 import sqlalchemy as sa
@@ -183,6 +183,26 @@ def upgrade() -> None:
     with op.batch_alter_table('tag_aliases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tag_aliases_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('broker_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broker_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('region', sa.String(length=80), nullable=False),
+    sa.Column('industry', sa.String(length=80), nullable=False),
+    sa.Column('partner_type', sa.String(length=32), nullable=False),
+    sa.Column('per_person_limit', sa.Integer(), nullable=False),
+    sa.Column('candidates_per_person', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('candidate_pairs', sa.Integer(), nullable=False),
+    sa.Column('total_score', sa.Float(), nullable=False),
+    sa.Column('elapsed_ms', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['broker_id'], ['persons.id'], name=op.f('fk_broker_batches_broker_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_broker_batches'))
+    )
+    with op.batch_alter_table('broker_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broker_batches_broker_id'), ['broker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broker_batches_created_at'), ['created_at'], unique=False)
+
     op.create_table('cloud_person_terms',
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=48), nullable=False),
@@ -343,6 +363,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('person_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_tags_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('broker_batch_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('a_id', sa.Integer(), nullable=False),
+    sa.Column('b_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('introduction_id', sa.Integer(), nullable=True),
+    sa.Column('error', sa.String(length=500), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['a_id'], ['persons.id'], name=op.f('fk_broker_batch_items_a_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['b_id'], ['persons.id'], name=op.f('fk_broker_batch_items_b_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['batch_id'], ['broker_batches.id'], name=op.f('fk_broker_batch_items_batch_id_broker_batches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['introduction_id'], ['introductions.id'], name=op.f('fk_broker_batch_items_introduction_id_introductions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_broker_batch_items'))
+    )
+    with op.batch_alter_table('broker_batch_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broker_batch_items_a_id'), ['a_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broker_batch_items_b_id'), ['b_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broker_batch_items_batch_id'), ['batch_id'], unique=False)
 
     op.create_table('forum_categories',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -631,6 +674,12 @@ def downgrade() -> None:
 
     op.drop_table('forum_group_members')
     op.drop_table('forum_categories')
+    with op.batch_alter_table('broker_batch_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broker_batch_items_batch_id'))
+        batch_op.drop_index(batch_op.f('ix_broker_batch_items_b_id'))
+        batch_op.drop_index(batch_op.f('ix_broker_batch_items_a_id'))
+
+    op.drop_table('broker_batch_items')
     with op.batch_alter_table('person_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_tags_tag_id'))
 
@@ -677,6 +726,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cloud_person_terms_strongest')
 
     op.drop_table('cloud_person_terms')
+    with op.batch_alter_table('broker_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broker_batches_created_at'))
+        batch_op.drop_index(batch_op.f('ix_broker_batches_broker_id'))
+
+    op.drop_table('broker_batches')
     with op.batch_alter_table('tag_aliases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tag_aliases_tag_id'))
 
