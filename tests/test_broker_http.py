@@ -289,3 +289,24 @@ def test_request_queue_propose_and_decline(client, session, ecosystem):
     response = client.post(f"/broker/requests/{second.id}/decline", data={}, follow_redirects=True)
     assert response.status_code == 200 and "already declined" in response.get_data(as_text=True)
     assert client.post("/broker/requests/999999/decline", data={}).status_code == 404
+
+
+def test_a_refused_row_keeps_the_events_of_the_rows_proposed_before_it(client, session, ecosystem, candidates):
+    from portal import events
+
+    e = ecosystem
+    candidates.pairs = [Pair(e["Ben"].id, e["Eli"].id, 0.9), Pair(e["Ada"].id, e["Dee"].id, 0.5)]
+    login(client, e["admin_user"])
+    batch_url = _suggest(client).headers["Location"]
+    first, second = _items(session)
+    introductions.propose_introduction(session, e["admin"].id, e["Ada"].id, e["Dee"].id, "Meet!")
+    session.commit()
+    seen = []
+    events.subscribe("introduction.changed", seen.append)
+    try:
+        client.post(f"{batch_url}/propose", data={"item": [str(first.id), str(second.id)], "note": "Hello"})
+    finally:
+        events._handlers["introduction.changed"].remove(seen.append)
+    first, second = _items(session)
+    assert first.status == "proposed" and second.status == "failed"
+    assert [sorted(event["person_ids"]) for event in seen] == [sorted((e["Ben"].id, e["Eli"].id))]
