@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.forums import group_views, moderation_views, views  # noqa: F401 - routes on the forums blueprint
     from portal.forums.blueprint import bp as forums_bp
     from portal.home.views import bp as home_bp
+    from portal.introductions.views import bp as introductions_bp
     from portal.mail.views import bp as mail_bp
     from portal.profiles.views import bp as profiles_bp
     from portal.search.views import bp as search_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp,
                       forums_bp, clouds_bp, search_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(introductions_bp)
     app.register_blueprint(broker_bp)
 
 

@@ -20,9 +20,11 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     """Create a demo ecosystem: companies, people, tags, connections and a few login accounts."""
     from sqlalchemy import select
 
+    from portal.admin.owner import set_owner_company
     from portal.companies.models import Company
+    from portal.companies.services import company_by_external_id
     from portal.db import db
-    from portal.demo.generator import build_ecosystem, plan_ecosystem
+    from portal.demo.generator import OWNER_ID, build_ecosystem, plan_ecosystem
     from portal.errors import DomainError
 
     session = db.session
@@ -38,6 +40,7 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     plan = plan_ecosystem(seed, companies, people, now=today)
     try:
         result = build_ecosystem(session, plan)
+        set_owner_company(session, company_by_external_id(session, OWNER_ID).id)  # owner staff for health
         session.commit()
     except (DomainError, RuntimeError) as error:
         session.rollback()

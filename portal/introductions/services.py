@@ -51,7 +51,7 @@ from portal.introductions.pipeline import (  # noqa: F401 - part of this module'
 )
 from portal.introductions.settings import IntroductionSettings, settings_for
 from portal.profiles.models import Person
-from portal.profiles.services import connect, persons_by_ids
+from portal.profiles.services import connect, connection_ids, persons_by_ids
 
 # Neutral decline reasons: the requester (or broker) sees the label, never free text.
 DECLINE_REASONS = {
@@ -100,6 +100,22 @@ def request_introduction(session: Session, requester: Person, target: Person, no
                  + "Contact details are shared only if you accept. Accept or decline here "
                    f"(within {settings.expiry_days} days):\n{settings.link(f'/introductions/{introduction.id}')}\n")
     return introduction
+
+
+def introduction_blocker(session: Session, requester: Person, target: Person) -> str | None:
+    """Why `requester` cannot ask for an introduction to `target` right now (None when they can):
+    the request form says so before anyone types a message."""
+    try:
+        rules.check_pair(session, requester, target, me=requester)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def mutual_connections(session: Session, me: Person, other: Person) -> list[Person]:
+    """People both are connected to (me is connected to each, so naming them reveals nothing new)."""
+    ids = connection_ids(session, me.id) & connection_ids(session, other.id)
+    return sorted(persons_by_ids(session, ids).values(), key=lambda p: (p.name, p.id))
 
 
 def expire_due(session: Session, now=None) -> int:

@@ -1,0 +1,235 @@
+"""Introduction pages: my introductions, one introduction (answer, conversation, follow-up) and
+the request form reachable from profiles and recommendations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.db import db
+from portal.errors import DomainError, NotFound
+from portal.extensions import limiter
+from portal.introductions import conversation, services
+from portal.introductions.forms import BROKER, DIRECT, ActionForm, AnswerForm, FollowupForm, MessageForm, RequestForm
+from portal.introductions.settings import settings_from
+from portal.profiles.models import Person
+from portal.profiles.services import person_cards
+from portal.profiles.visibility import viewer_for, visible_fields_for
+from portal.web import current_person, show_form_error
+
+bp = Blueprint("introductions", __name__, url_prefix="/introductions")
+
+
+def _limit(key: str, default: str):
+    """A limit read from app config when the request comes (tests and deployments change it)."""
+    return lambda: current_app.config.get(key, default)
+
+
+def _per_member() -> str:
+    """Count per member, not per address: members behind one office NAT do not share a budget."""
+    return f"member:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or "?"
+
+
+request_limit = limiter.limit(_limit("RATELIMIT_INTRODUCTIONS", "10/hour;3/minute"), key_func=_per_member,
+                              methods=["POST"])
+message_limit = limiter.limit(_limit("RATELIMIT_INTRODUCTION_MESSAGES", "20/minute"), key_func=_per_member,
+                              methods=["POST"])
+
+
+def _settings():
+    return settings_from(current_app.config)
+
+
+def _me() -> Person:
+    person = current_person()
+    if person is None:
+        abort(403, "Your account has no profile yet.")
+    return person
+
+
+def _detail_or_404(introduction_id: int):
+    try:
+        return services.introduction_detail(db.session, _me(), introduction_id, settings=_settings())
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index():
+    me = _me()
+    mine = services.my_introductions(db.session, me, settings=_settings())
+    asked_admins = services.list_broker_requests(db.session, requester_id=me.id)
+    db.commit()  # introductions found past their date were just marked expired
+    return render_template("introductions/index.html", mine=mine, asked_admins=asked_admins,
+                           action_form=ActionForm(), settings=_settings())
+
+
+@bp.route("/request/<int:person_id>", methods=["GET", "POST"])
+@login_required
+@request_limit
+def request_form(person_id: int):
+    me = _me()
+    target = db.session.get(Person, person_id)
+    if target is None:
+        abort(404)
+    mutual = services.mutual_connections(db.session, me, target)
+    blocker = services.introduction_blocker(db.session, me, target)
+    form = RequestForm()
+    if request.method == "GET":
+        # Without a mutual connection an admin is the natural go-between.
+        form.route.data = DIRECT if mutual else BROKER
+    elif form.validate_on_submit():
+        try:
+            if form.route.data == BROKER:
+                services.ask_broker(db.session, me, target, form.message.data or "", settings=_settings())
+                done = f"The ecosystem admins will consider introducing you to {target.name}."
+            else:
+                services.request_introduction(db.session, me, target, form.message.data or "",
+                                              settings=_settings())
+                done = f"Your request is on its way to {target.name}. Contact details are shared only if they accept."
+            db.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_form_error(form, error, "message" if error.field == "note" else None)
+        else:
+            flash(done, "success")
+            return redirect(url_for("introductions.index"))
+    viewer = viewer_for(db.session, current_user, me)
+    card = person_cards(db.session, [target], viewer)[0]
+    status = 400 if request.method == "POST" else 200
+    return render_template("introductions/request.html", target=target, card=card, mutual=mutual,
+                           blocker=blocker, form=form), status
+
+
+@bp.get("/<int:introduction_id>")
+@login_required
+def show(introduction_id: int):
+    return _render_detail(introduction_id)
+
+
+def _render_detail(introduction_id: int, *, answer_form=None, message_form=None, followup_form=None,
+                   status: int = 200):
+    """The detail page; a form's errors also show on top when the page has no room for that form
+    (writing to a conversation that has not opened, answering one that was already decided)."""
+    errors = [e for form in (answer_form, message_form, followup_form) if form is not None
+              for e in form.form_errors]
+    me = _me()
+    view = _detail_or_404(introduction_id)
+    db.commit()  # a lazily expired introduction stays expired
+    viewer = viewer_for(db.session, current_user, me)
+    other_card = person_cards(db.session, [view.other], viewer)[0]
+    # Contact details only once both said yes (they are connected then, so the usual rules allow it).
+    contact = None
+    if view.introduction.status == "accepted" and "email" in visible_fields_for(view.other, viewer):
+        contact = view.other.email
+    messages = (conversation.conversation_messages(db.session, me, introduction_id)
+                if view.introduction.status == "accepted" else [])
+    return render_template("introductions/show.html", view=view, card=other_card, contact=contact,
+                           messages=messages, answer_form=answer_form or AnswerForm(),
+                           message_form=message_form or MessageForm(), followup_form=followup_form or FollowupForm(),
+                           action_form=ActionForm(), errors=errors), status
+
+
+@bp.post("/<int:introduction_id>/answer")
+@login_required
+def answer(introduction_id: int):
+    me = _me()
+    form = AnswerForm()
+    decision = request.form.get("decision")
+    if not form.validate_on_submit() or decision not in ("accept", "decline"):
+        if decision not in ("accept", "decline"):
+            form.form_errors.append("Please choose Accept or Decline.")
+        return _render_detail(introduction_id, answer_form=form, status=400)
+    try:
+        introduction = services.answer_introduction(db.session, me, introduction_id, decision == "accept",
+                                                    form.reason.data or "", settings=_settings())
+        db.commit()
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        show_form_error(form, error)
+        return _render_detail(introduction_id, answer_form=form, status=400)
+    if introduction.status == "accepted":
+        flash("You are introduced and connected. The conversation is open below.", "success")
+    elif decision == "accept":
+        flash("Thank you. We will tell you when the other person answers.", "success")
+    else:
+        flash("You declined the introduction.", "info")
+    return redirect(url_for("introductions.show", introduction_id=introduction_id))
+
+
+@bp.post("/<int:introduction_id>/withdraw")
+@login_required
+def withdraw(introduction_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_introduction(db.session, _me(), introduction_id)
+            db.commit()
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash("You withdrew your request.", "info")
+    return redirect(url_for("introductions.show", introduction_id=introduction_id))
+
+
+@bp.post("/<int:introduction_id>/messages")
+@login_required
+@message_limit
+def post_message(introduction_id: int):
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            conversation.post_message(db.session, _me(), introduction_id, form.body.data, settings=_settings())
+            db.commit()
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.session.rollback()
+            show_form_error(form, error)
+        else:
+            return redirect(url_for("introductions.show", introduction_id=introduction_id) + "#conversation")
+    return _render_detail(introduction_id, message_form=form, status=400)
+
+
+@bp.post("/<int:introduction_id>/followup")
+@login_required
+def followup(introduction_id: int):
+    form = FollowupForm()
+    if form.validate_on_submit():
+        try:
+            services.answer_followup(db.session, _me(), introduction_id, met=form.met.data == "yes",
+                                     partnership=form.partnership.data == "yes")
+            db.commit()
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.session.rollback()
+            show_form_error(form, error)
+        else:
+            flash("Thank you for letting us know.", "success")
+            return redirect(url_for("introductions.show", introduction_id=introduction_id))
+    return _render_detail(introduction_id, followup_form=form, status=400)
+
+
+@bp.post("/broker-requests/<int:request_id>/withdraw")
+@login_required
+def withdraw_broker_request(request_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_broker_request(db.session, _me(), request_id)
+            db.commit()
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash("You withdrew your request to the ecosystem admins.", "info")
+    return redirect(url_for("introductions.index"))
