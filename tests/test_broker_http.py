@@ -117,6 +117,7 @@ def test_suggest_a_batch_respects_k_and_shows_both_people(client, session, ecosy
     # The optimum for k = 1: Ada-Dee 0.9 + Eli-Fay 0.5 (Ben-Dee would take Dee from Ada).
     assert chosen == {tuple(sorted((e["Ada"].id, e["Dee"].id))), tuple(sorted((e["Eli"].id, e["Fay"].id)))}
     assert "Ada Member" in page and "Westhaul Logistics" in page and "Eastsoft" in page
+    assert "Logistics · Western Europe" in page and "Software · East Asia" in page
     assert "Dee offers it" in page and "0.900" in page and "the exact optimum" in page
     assert candidates.calls == [(None, 10)]
     # Recorded for the pipeline.

@@ -35,7 +35,7 @@ from portal.db import utcnow
 from portal.errors import DomainError, NotFound
 from portal.introductions import services as introductions
 from portal.pagination import Page, paginate
-from portal.profiles.segments import people_in_segment
+from portal.profiles.segments import people_in_segment, segments_of
 from portal.profiles.services import persons_by_ids
 
 # A batch limits proposals per person over this period (the introductions' limits are weekly too).
@@ -171,18 +171,21 @@ class PersonSummary:
     slug: str
     company: str
     company_slug: str
-    region: str
+    region: str      # the person's own region, else their company's
+    industry: str    # their company's
 
 
 def person_summaries(session: Session, person_ids) -> dict[int, PersonSummary]:
-    """Name, company and region of people, for the console's rows (admins see every profile)."""
+    """Name, company, region and industry of people, for the console's rows (admins see every profile)."""
     people = persons_by_ids(session, set(person_ids))
     companies = company_summaries(session, {p.company_id for p in people.values() if p.company_id})
+    segments = segments_of(session, people)
     summaries = {}
     for person_id, person in people.items():
         company_name, company_slug = companies.get(person.company_id, ("", ""))
+        region, industry, _ = segments.get(person_id, ("", "", ""))
         summaries[person_id] = PersonSummary(person_id, person.name, person.slug, company_name, company_slug,
-                                             person.region or "")
+                                             person.region or region, industry)
     return summaries
 
 
@@ -201,7 +204,7 @@ def batch_rows(session: Session, batch_id: int, page: int = 1, *,
         stmt = stmt.where(BrokerBatchItem.status == status)
     result = paginate(session, stmt.order_by(BrokerBatchItem.rank), page, ROWS_PER_PAGE)
     people = person_summaries(session, {i for item in result.items for i in (item.a_id, item.b_id)})
-    missing = PersonSummary(0, "(deleted profile)", "", "", "", "")
+    missing = PersonSummary(0, "(deleted profile)", "", "", "", "", "")
     rows = [BatchRow(item, people.get(item.a_id, missing), people.get(item.b_id, missing)) for item in result.items]
     return result, rows
 

@@ -127,7 +127,7 @@ def propose_selected(batch_id: int):
 
 
 def _placeholder_people():
-    person = services.PersonSummary(0, "", "", "", "", "")
+    person = services.PersonSummary(0, "", "", "", "", "", "")
     return person, person
 
 

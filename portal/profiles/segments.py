@@ -28,3 +28,15 @@ def people_in_segment(session: Session, *, region: str = "", industry: str = "",
     if partner_type:
         stmt = stmt.where(Company.partner_type == partner_type)
     return set(session.scalars(stmt))
+
+
+def segments_of(session: Session, person_ids) -> dict[int, tuple[str, str, str]]:
+    """person id → (region, industry, partner type) of their company (active members only; people
+    without one are missing)."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Company.region, Company.industry, Company.partner_type)
+                           .join(Company, Company.id == Person.company_id)
+                           .where(Person.id.in_(ids), Person.membership_status == MEMBERSHIP_ACTIVE))
+    return {row.id: (row.region or "", row.industry or "", row.partner_type or "") for row in rows}
