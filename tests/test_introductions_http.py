@@ -200,3 +200,16 @@ def test_expired_shows_as_expired_and_commands(client, session, people, runner):
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Introduction, second.id).met_at is not None
+
+
+def test_listed_person_offers_only_the_admin_route(client, session, people):
+    from portal.profiles.services import create_person
+
+    listed = create_person(session, "Lee Listed", email="lee@example.org")
+    session.commit()
+    login(client, people["ann"][0])
+    form = client.get(f"/introductions/request/{listed.id}").get_data(as_text=True)
+    assert "has not joined PartnerMesh yet" in form and 'value="direct"' not in form and 'value="broker"' in form
+    response = client.post(f"/introductions/request/{listed.id}", data={"route": "direct"})
+    assert response.status_code == 400
+    assert client.post(f"/introductions/request/{listed.id}", data={"route": "broker"}).status_code == 302

@@ -172,7 +172,7 @@ def test_targets_that_cannot_be_introduced(session, people, case):
         session.flush()
         message = "suspended"
     elif case == "no_account":
-        target, message = create_person(session, "Listed Only"), "not an active member"
+        target, message = create_person(session, "Listed Only"), "has not joined PartnerMesh yet"
     elif case == "connected":
         connect(session, ann, bob)
         target, message = bob, "already connected"
@@ -262,3 +262,21 @@ def test_pipeline_counts_and_outcomes(session, people):
     outcomes = services.introduction_outcomes(session)
     assert [(o.status, o.brokered, o.decided_at is not None) for o in outcomes] == [
         (ACCEPTED, True, True), (PENDING, True, False)]
+
+
+def test_people_who_have_not_joined_only_through_the_admins(session, people):
+    ann, _bob, _cat, eve = people
+    listed = create_person(session, "Lee Listed", email="lee@example.org")
+    no_address = create_person(session, "Nia Nomail")
+    with pytest.raises(DomainError, match="ask an ecosystem admin"):
+        services.request_introduction(session, ann, listed, settings=SETTINGS)
+    assert services.introduction_blocker(session, ann, listed) is not None
+    assert services.introduction_blocker(session, ann, listed, via_broker=True) is None
+    with pytest.raises(DomainError, match="no email address"):
+        services.ask_broker(session, ann, no_address, settings=SETTINGS)
+    request = services.ask_broker(session, ann, listed, settings=SETTINGS)
+    intro = services.propose_from_request(session, eve.id, request.id, "Lee runs the Hamburg warehouse.",
+                                          settings=SETTINGS)
+    [mail] = mails_to(session, "lee@example.org")
+    assert "sign up with this email address" in mail.body_text and "Hamburg warehouse" in mail.body_text
+    assert intro.status == PENDING

@@ -63,7 +63,7 @@ def propose_introduction(session: Session, broker_person_id: int, a_id: int, b_i
     if requester_id == b.id:
         a, b = b, a
     note = rules.clean_note(note, required=True, what="personal note")
-    rules.check_pair(session, a, b)
+    rules.check_pair(session, a, b, unjoined_ok=True)
     for person in (a, b):
         if person.id != requester_id:
             rules.check_pending_limit(session, person, settings)
@@ -86,7 +86,7 @@ def propose_introduction(session: Session, broker_person_id: int, a_id: int, b_i
             body = (f"{broker.name} would like to introduce you to {other.name}.\n\n{note}\n\n"
                     "Contact details are shared only if you both accept. Accept or decline here "
                     f"(within {settings.expiry_days} days):\n{link}\n")
-        rules.notify(session, [person.id], f"{broker.name} suggests you meet {other.name}", body)
+        rules.notify(session, [person.id], f"{broker.name} suggests you meet {other.name}", body, invite=True)
     return introduction
 
 
@@ -96,7 +96,7 @@ def ask_broker(session: Session, requester: Person, target: Person, message: str
     mutual connection). Counts toward the member's weekly limit like a direct request."""
     settings = settings_for(session, settings)
     message = rules.clean_note(message, what="message")
-    rules.check_pair(session, requester, target, me=requester)
+    rules.check_pair(session, requester, target, me=requester, unjoined_ok=True)
     if rules.open_broker_request(session, requester.id, target.id) is not None:
         raise DomainError(f"You have already asked the ecosystem admins to introduce you to {target.name}.")
     rules.check_weekly_limit(session, requester, settings)

@@ -58,27 +58,36 @@ def person_or_error(session: Session, person_id: int | None) -> Person:
     return person
 
 
-def check_reachable(session: Session, target: Person) -> None:
-    """The target must be a member who can answer: an account that is verified and not suspended.
+def check_reachable(session: Session, target: Person, *, unjoined_ok: bool = False) -> None:
+    """The target must be able to answer: a member with a verified account that is not suspended.
 
-    Profiles without an account (listed, not yet joined) cannot opt in, so an introduction
-    to them would only leak that someone asked; they fail like hidden profiles do.
+    Listed profiles without an account (imported, not yet joined) cannot answer a direct
+    request; an ecosystem admin may still introduce them (`unjoined_ok`) when their profile has an
+    email address: the mail invites them to join with it, which claims the profile.
     """
     state = account_states(session, [target.id]).get(target.id)
     if state is not None and state.suspended:
         raise DomainError(f"{target.name}'s account is suspended, so no introduction is possible.")
-    if state is None or not state.verified:
-        raise DomainError(f"{target.name} is not an active member yet, so they cannot be introduced.")
+    if state is not None and state.verified:
+        return
+    if not unjoined_ok:
+        raise DomainError(f"{target.name} has not joined PartnerMesh yet, so they cannot answer a direct request. "
+                          "You can ask an ecosystem admin to introduce you instead.")
+    if not target.email:
+        raise DomainError(f"{target.name} has not joined PartnerMesh yet and their profile has no email address, "
+                          "so they cannot be reached.")
 
 
-def check_pair(session: Session, first: Person, second: Person, *, me: Person | None = None) -> None:
-    """Raise a DomainError saying why these two cannot be introduced (worded for `me` when one of them)."""
+def check_pair(session: Session, first: Person, second: Person, *, me: Person | None = None,
+               unjoined_ok: bool = False) -> None:
+    """Raise a DomainError saying why these two cannot be introduced (worded for `me` when one of them).
+    `unjoined_ok`: a broker is involved, who may introduce people who have not joined yet."""
     if first.id == second.id:
         raise DomainError("You cannot be introduced to yourself." if me is not None
                           else "An introduction needs two different people.")
     for person in (first, second):
         if me is None or person.id != me.id:
-            check_reachable(session, person)
+            check_reachable(session, person, unjoined_ok=unjoined_ok)
     if me is not None and me.id in (first.id, second.id):
         other = second if me.id == first.id else first
         prefix = f"You and {other.name}"
@@ -144,8 +153,10 @@ def changed(session: Session, introduction: Introduction) -> None:
         "status": introduction.status})
 
 
-def notify(session: Session, person_ids: list[int], subject: str, body: str) -> int:
-    """Mail each person's account address (people without an active account get none)."""
+def notify(session: Session, person_ids: list[int], subject: str, body: str, *, invite: bool = False) -> int:
+    """Mail each person's account address. People without an active account get nothing, except
+    with `invite`: someone who has not joined (or not verified) yet gets it at their profile's
+    address, with how to join to answer. Suspended accounts never get mail from here."""
     states = account_states(session, person_ids)
     sent = 0
     for person_id in person_ids:
@@ -153,4 +164,12 @@ def notify(session: Session, person_ids: list[int], subject: str, body: str) -> 
         if state is not None and state.active:
             queue_mail(session, state.email, subject, body)
             sent += 1
+        elif invite and (state is None or not state.suspended):
+            person = session.get(Person, person_id)
+            address = state.email if state is not None else person.email if person is not None else None
+            if address:
+                queue_mail(session, address, subject,
+                           body + "\nYou have not joined PartnerMesh yet: sign up with this email address "
+                                  "to answer (your listed profile becomes yours).\n")
+                sent += 1
     return sent

@@ -102,11 +102,12 @@ def request_introduction(session: Session, requester: Person, target: Person, no
     return introduction
 
 
-def introduction_blocker(session: Session, requester: Person, target: Person) -> str | None:
-    """Why `requester` cannot ask for an introduction to `target` right now (None when they can):
-    the request form says so before anyone types a message."""
+def introduction_blocker(session: Session, requester: Person, target: Person, *,
+                         via_broker: bool = False) -> str | None:
+    """Why `requester` cannot ask for an introduction to `target` right now, directly or through the
+    admins (None when they can): the request form says so before anyone types a message."""
     try:
-        rules.check_pair(session, requester, target, me=requester)
+        rules.check_pair(session, requester, target, me=requester, unjoined_ok=via_broker)
     except DomainError as error:
         return error.message
     return None

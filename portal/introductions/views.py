@@ -74,11 +74,14 @@ def request_form(person_id: int):
     if target is None:
         abort(404)
     mutual = services.mutual_connections(db.session, me, target)
-    blocker = services.introduction_blocker(db.session, me, target)
+    blocker = services.introduction_blocker(db.session, me, target, via_broker=True)
+    direct_blocker = services.introduction_blocker(db.session, me, target) if blocker is None else None
     form = RequestForm()
+    if direct_blocker:  # e.g. not joined yet: only the admins can reach them
+        form.route.choices = [choice for choice in form.route.choices if choice.value == BROKER]
     if request.method == "GET":
         # Without a mutual connection an admin is the natural go-between.
-        form.route.data = DIRECT if mutual else BROKER
+        form.route.data = DIRECT if mutual and not direct_blocker else BROKER
     elif form.validate_on_submit():
         try:
             if form.route.data == BROKER:
@@ -99,7 +102,7 @@ def request_form(person_id: int):
     card = person_cards(db.session, [target], viewer)[0]
     status = 400 if request.method == "POST" else 200
     return render_template("introductions/request.html", target=target, card=card, mutual=mutual,
-                           blocker=blocker, form=form), status
+                           blocker=blocker, direct_blocker=direct_blocker, form=form), status
 
 
 @bp.get("/<int:introduction_id>")
