@@ -29,3 +29,16 @@ def test_line_chart_leaves_gaps_for_missing_months():
     root = ET.fromstring(str(svg))  # noqa: S314 - our own markup
     assert len(root.findall(f"{SVG}polyline")) == 2 and len(root.findall(f"{SVG}circle")) == 4
     assert nice_ceiling(0.0031) == 0.005 and nice_ceiling(0.7) == 1.0 and nice_ceiling(0) == 1.0
+
+
+def test_long_legends_wrap_and_shorten():
+    long_name = "Through " + "Very Long Company Name " * 5 + "'s staff"
+    svg = line_chart(["Jan 2026", "Feb 2026"], [Series("Peer to peer across companies", [0.5, 0.6]),
+                                                Series(long_name, [0.1, 0.2]), Series("Within", [0.4, 0.2])],
+                     title="t", description="d", x_label="x", y_label="y", chart_id="c3", y_max=1.0)
+    root = ET.fromstring(str(svg))  # noqa: S314 - our own markup
+    legend = [t for t in root.iter(f"{SVG}text") if t.text and (t.text.startswith("Through") or t.text == "Within")]
+    assert legend[0].text.endswith("…") and len(legend[0].text) == 60
+    assert {t.get("y") for t in legend} == {"38"}  # both on the second legend row (first row: y 20)
+    months = [t for t in root.iter(f"{SVG}text") if t.text == "Jan"]
+    assert months and months[0].find(f"{SVG}tspan").text == "2026"  # the year under the month

@@ -19,7 +19,8 @@ from markupsafe import Markup
 PALETTE = ("#1d4ed8", "#c2410c", "#15803d", "#7e22ce")
 DASHES = ("", "6 4", "2 3", "8 3 2 3")
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP = 64, 16, 44
+LEFT, RIGHT = 64, 16
+LEGEND_ROW, LEGEND_CHARS = 18, 60  # legend row height; longer series names are shortened in the legend
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class _Frame:
     categories: Sequence[str]
     y_max: float
     bottom: int
+    top: int
 
     @property
     def plot_width(self) -> float:
@@ -65,14 +67,14 @@ class _Frame:
 
     @property
     def plot_height(self) -> float:
-        return self.height - TOP - self.bottom
+        return self.height - self.top - self.bottom
 
     @property
     def height(self) -> int:
-        return HEIGHT + self.bottom - 56
+        return HEIGHT + self.bottom - 56 + self.top - 44
 
     def y(self, value: float) -> float:
-        return TOP + self.plot_height * (1 - min(value, self.y_max) / self.y_max)
+        return self.top + self.plot_height * (1 - min(value, self.y_max) / self.y_max)
 
     def slot(self, index: int) -> tuple[float, float]:
         """Left edge and width of category `index`'s slot."""
@@ -109,35 +111,53 @@ def _axes(frame: _Frame, fmt: Callable[[float], str], x_label: str, y_label: str
             parts.append(Markup('<text x="{x:.1f}" y="{y:.1f}" text-anchor="end" transform="rotate(-35 {x:.1f} '
                                 '{y:.1f})">{label}</text>').format(x=x, y=base + 14, label=label))
         else:
-            parts.append(Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(
-                x, base + 16, label))
+            # "Jan 2026" → "Jan" over "2026": twelve months fit side by side.
+            first, _, rest = label.partition(" ")
+            parts.append(Markup('<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{first}<tspan x="{x:.1f}" '
+                                'dy="14">{rest}</tspan></text>').format(x=x, y=base + 16, first=first, rest=rest))
     parts.append(Markup('<text x="{:.1f}" y="{}" text-anchor="middle" font-weight="bold">{}</text>').format(
         LEFT + frame.plot_width / 2, frame.height - 6, x_label))
-    middle = TOP + frame.plot_height / 2
+    middle = frame.top + frame.plot_height / 2
     parts.append(Markup('<text x="14" y="{m:.1f}" text-anchor="middle" font-weight="bold" '
                         'transform="rotate(-90 14 {m:.1f})">{label}</text>').format(m=middle, label=y_label))
     return parts
 
 
+def _legend_name(name: str) -> str:
+    return name if len(name) <= LEGEND_CHARS else name[:LEGEND_CHARS - 1] + "…"
+
+
+def _legend_positions(series: Sequence[Series]) -> list[tuple[int, int]]:
+    """Where each legend entry starts, wrapping onto a new row when the next would not fit."""
+    positions, x, y = [], LEFT, 16
+    for item in series:
+        width = 40 + 7 * len(_legend_name(item.name))
+        if x > LEFT and x + width > WIDTH - RIGHT:
+            x, y = LEFT, y + LEGEND_ROW
+        positions.append((x, y))
+        x += width
+    return positions
+
+
 def _legend(series: Sequence[Series], lines: bool) -> list[Markup]:
-    parts, x = [], LEFT
-    for index, item in enumerate(series):
+    parts = []
+    for index, (item, (x, y)) in enumerate(zip(series, _legend_positions(series), strict=True)):
         colour = PALETTE[index % len(PALETTE)]
         if lines:
-            parts.append(Markup('<line x1="{}" x2="{}" y1="16" y2="16" stroke="{}" stroke-width="3" '
-                                'stroke-dasharray="{}"/>').format(x, x + 22, colour, DASHES[index % len(DASHES)]
-                                                                  or "none"))
+            parts.append(Markup('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="3" '
+                                'stroke-dasharray="{}"/>').format(x, x + 22, y, y, colour,
+                                                                  DASHES[index % len(DASHES)] or "none"))
         else:
-            parts.append(Markup('<rect x="{}" y="10" width="12" height="12" fill="{}"/>').format(x + 6, colour))
-        parts.append(Markup('<text x="{}" y="20">{}</text>').format(x + 28, item.name))
-        x += 40 + 7 * len(item.name)
+            parts.append(Markup('<rect x="{}" y="{}" width="12" height="12" fill="{}"/>').format(x + 6, y - 6, colour))
+        parts.append(Markup('<text x="{}" y="{}">{}</text>').format(x + 28, y + 4, _legend_name(item.name)))
     return parts
 
 
 def _frame(categories: Sequence[str], series: Sequence[Series], y_max: float | None, rotate: bool) -> _Frame:
     values = [v for s in series for v in s.values if v is not None]
     top = y_max if y_max is not None else nice_ceiling(max(values, default=0.0))
-    return _Frame(categories=list(categories), y_max=top, bottom=130 if rotate else 56)
+    legend_bottom = max((y for _, y in _legend_positions(series)), default=16)
+    return _Frame(categories=list(categories), y_max=top, bottom=130 if rotate else 66, top=legend_bottom + 28)
 
 
 def line_chart(categories: Sequence[str], series: Sequence[Series], *, title: str, description: str,
