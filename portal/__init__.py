@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
     from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
     from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
+    from portal import matching; matching.init_app(app)  # noqa: E702, I001 - keep the matching graph current after commit
     from portal import event_relay; event_relay.init_app(app)  # noqa: E702, I001 - other processes' commits via Redis
 
 

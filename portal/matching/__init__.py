@@ -1,0 +1,169 @@
+"""The matching engine: who should meet whom, and which companies should partner.
+
+`graph_of(app)` is the app's MatchingGraph (graph.py), built from the database on first use in
+each process and kept current from after-commit events (updates.py); recommend.py scores
+candidates on it, reasons.py explains them, services.py is what other features call.
+
+Several app processes. Each process keeps its own graph in memory and current from the event
+stream: events of its own commits arrive in-process; events committed by other processes arrive
+through Redis when REDIS_URL is set (portal.events relays them). Every handler is idempotent — it
+re-reads the touched rows rather than applying deltas — so an event delivered twice or late does
+no harm. What the stream can miss (a process that was down, a Redis outage, a change made by SQL
+by hand, a role change that emits no event) is repaired by a rebuild: at start (first use), every
+MATCHING_REBUILD_SECONDS in a background thread while the old graph keeps serving (events that
+arrive meanwhile are replayed onto the new graph), and on demand with `portal matching rebuild`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask, current_app
+
+from portal import events
+
+log = logging.getLogger(__name__)
+FULL_REBUILD_ABOVE = 5000  # posts touched by one commit (a bulk import): rebuilding is faster
+
+
+class GraphHolder:
+    """One app's graph: built lazily, updated by events, swapped whole by a rebuild."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.graph = None
+        self._build_lock = threading.Lock()
+        self._rebuilding = False
+        self._replay: list[list[dict]] = []
+        self._replay_lock = threading.Lock()
+
+    @property
+    def cache_enabled(self) -> bool:
+        # Tests roll every transaction back: a graph kept from one test would show the next one
+        # people who no longer exist. They build a fresh graph per use unless they opt in.
+        return self.app.config.get("MATCHING_CACHE_GRAPH", not self.app.config.get("TESTING", False))
+
+    def get(self, session=None):
+        """The current graph, built now if this process has none yet."""
+        if not self.cache_enabled:
+            return self._build(session)
+        graph = self.graph
+        if graph is None:
+            with self._build_lock:
+                if self.graph is None:
+                    self.graph = self._build(session)
+                graph = self.graph
+        elif self._stale(graph):
+            self.rebuild_in_background()
+        return graph
+
+    def _stale(self, graph) -> bool:
+        every = float(self.app.config.get("MATCHING_REBUILD_SECONDS", 6 * 3600))
+        return every > 0 and time.time() - graph.created_monotonic > every and not self._rebuilding
+
+    def _build(self, session=None):
+        from portal.db import db
+        from portal.matching.sources import build_graph
+
+        half_life = float(self.app.config.get("MATCHING_HALF_LIFE_DAYS", 180))
+        if session is not None:
+            return build_graph(session, half_life_days=half_life)
+        own = db.new_session()
+        try:
+            return build_graph(own, half_life_days=half_life)
+        finally:
+            own.close()
+
+    def rebuild(self):
+        """Build a new graph and swap it in; events that arrived meanwhile are applied to it too."""
+        with self._replay_lock:
+            self._rebuilding = True
+            self._replay = []
+        try:
+            graph = self._build()
+            with self._replay_lock:
+                pending, self._replay, self._rebuilding = self._replay, [], False
+                for batch in pending:
+                    self._apply(graph, batch)
+                self.graph = graph
+            return graph
+        except Exception:
+            self._rebuilding = False
+            raise
+
+    def rebuild_in_background(self) -> None:
+        if self._rebuilding:
+            return
+        self._rebuilding = True
+        app = self.app
+
+        def run() -> None:
+            with app.app_context():
+                try:
+                    graph = self.rebuild()
+                    log.info("matching graph rebuilt: %s in %.1f s", graph.counts(), graph.build_seconds)
+                except Exception:  # noqa: BLE001 - the old graph keeps serving
+                    log.exception("matching graph rebuild failed")
+
+        threading.Thread(target=run, name="matching-rebuild", daemon=True).start()
+
+    def on_commit(self, batch: list[dict]) -> None:
+        from portal.matching.updates import GRAPH_EVENTS
+
+        batch = [event for event in batch if event.get("event") in GRAPH_EVENTS]
+        if not batch:
+            return
+        with self._replay_lock:
+            if self._rebuilding:
+                self._replay.append(batch)
+        graph = self.graph
+        if graph is None or not self.cache_enabled:
+            return  # built later from the database, which already has these changes
+        self._apply(graph, batch)
+
+    def _apply(self, graph, batch: list[dict]) -> None:
+        from portal.db import db
+        from portal.matching.updates import touched_from
+
+        touched = touched_from(batch)
+        if not touched:
+            return
+        if touched.size() > FULL_REBUILD_ABOVE:
+            self.rebuild_in_background()
+            return
+        session = db.new_session()
+        try:
+            graph.apply_events(batch, session)
+        finally:
+            session.close()
+
+
+def graph_of(app: Flask):
+    """The app's MatchingGraph (built on first use)."""
+    return app.extensions["matching"].get()
+
+
+def current_graph(session=None):
+    """The current app's graph; services call this (the graph is per app, like the search index)."""
+    return current_app.extensions["matching"].get(session)
+
+
+def _on_commit(batch: list[dict]) -> None:
+    holder = current_app.extensions.get("matching")
+    if holder is None:
+        return
+    try:
+        holder.on_commit(batch)
+    except Exception:  # noqa: BLE001 - the change is committed; a rebuild repairs the graph
+        log.exception("updating the matching graph failed; `portal matching rebuild` repairs it")
+
+
+def init_app(app: Flask) -> None:
+    """Keep one graph per app current after each commit; template helpers for recommendations."""
+    from portal.matching import views
+
+    app.extensions["matching"] = GraphHolder(app)
+    events.subscribe_batch(_on_commit)
+    views.init_app(app)
