@@ -104,38 +104,38 @@ def health_report(session: Session, *, months: int = DEFAULT_MONTHS, segment_by:
     """Mesh metrics for each of the last `months` months (the current one included), overall and,
     with `segment_by`, per region, industry or partner type."""
     from portal.admin.owner import owner_company_id
-    from portal.auth.roles import ecosystem_admin_user_ids
-    from portal.companies.attributes import company_attributes
+    from portal.auth.graph_export import ecosystem_admin_user_ids
+    from portal.companies.graph_export import company_rows
     from portal.forums.interactions import person_interactions
-    from portal.profiles.ties import connection_pairs, member_rows
+    from portal.profiles.graph_export import connection_rows, person_rows
 
     months = parse_months(months)
     segment_by = parse_segment(segment_by)
     bounds = month_starts(now or datetime.now(UTC), months)
     start, end = bounds[0], bounds[-1]
 
-    companies = company_attributes(session)
+    companies = {company.id: company for company in company_rows(session)}
     owner_id = owner_company_id(session)
     admin_users = ecosystem_admin_user_ids(session)
-    members = member_rows(session)
-    staff = frozenset(m.person_id for m in members
+    members = person_rows(session)  # company_id is None unless the membership is active
+    staff = frozenset(m.id for m in members
                       if (owner_id is not None and m.company_id == owner_id) or m.user_id in admin_users)
-    population = Population(company_of={m.person_id: m.company_id for m in members}, owner_staff=staff,
-                            joined_at={m.person_id: m.created_at for m in members})
+    population = Population(company_of={m.id: m.company_id for m in members}, owner_staff=staff,
+                            joined_at={m.id: m.created_at for m in members})
     labels_of: dict[int, tuple[str, ...]] = {}
     sizes: dict[str, int] = defaultdict(int)
     for m in members:
         if segment_by is None:
-            labels_of[m.person_id] = (ALL_MEMBERS,)
+            labels_of[m.id] = (ALL_MEMBERS,)
             continue
         label = _segment_label(segment_by, companies.get(m.company_id))
-        labels_of[m.person_id] = (ALL_MEMBERS, label)
+        labels_of[m.id] = (ALL_MEMBERS, label)
         sizes[label] += 1
 
     interactions: list[list[tuple[int, int]]] = [[] for _ in range(months)]
     for item in person_interactions(session, since=start, until=end):
         interactions[_bucket(bounds, item.at)].append((item.actor_id, item.target_id))
-    connections = sorted(connection_pairs(session, until=end), key=lambda c: c[2])
+    connections = sorted(connection_rows(session, until=end), key=lambda c: c[2])
     new_connections: list[list[tuple[int, int]]] = [[] for _ in range(months)]
     for a, b, at in connections:
         if at >= start:

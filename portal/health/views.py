@@ -20,9 +20,9 @@ bp = Blueprint("health", __name__)
 
 
 def _owner_form(data=None) -> OwnerCompanyForm:
-    from portal.companies.attributes import company_attributes
+    from portal.companies.graph_export import company_rows
 
-    companies = sorted(((c.id, c.name) for c in company_attributes(db.session).values()),
+    companies = sorted(((c.id, c.name) for c in company_rows(db.session)),
                        key=lambda item: (item[1].casefold(), item[0]))
     form = OwnerCompanyForm(data) if data is not None else OwnerCompanyForm(
         company=str(owner_company_id(db.session) or ""))
