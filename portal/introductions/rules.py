@@ -148,9 +148,12 @@ def open_broker_request(session: Session, requester_id: int, target_id: int) -> 
 
 def changed(session: Session, introduction: Introduction) -> None:
     """Tell other features (graph, health, broker pipeline) after commit."""
-    queue_event(session, "introduction.changed", {
-        "introduction_id": introduction.id, "person_ids": [introduction.a_id, introduction.b_id],
-        "status": introduction.status})
+    changed_ids(session, introduction.id, introduction.a_id, introduction.b_id, introduction.status)
+
+
+def changed_ids(session: Session, introduction_id: int, a_id: int, b_id: int, status: str) -> None:
+    queue_event(session, "introduction.changed", {"introduction_id": introduction_id, "person_ids": [a_id, b_id],
+                                                  "status": status})
 
 
 def notify(session: Session, person_ids: list[int], subject: str, body: str, *, invite: bool = False) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -122,18 +122,25 @@ def mutual_connections(session: Session, me: Person, other: Person) -> list[Pers
 def expire_due(session: Session, now=None) -> int:
     """Mark pending introductions past their expiry date as expired; returns how many.
 
-    Run by `portal introductions expire` and lazily before introduction pages are read.
+    Run by `portal introductions expire` and lazily before introduction pages are read. One
+    UPDATE per thousand rows rather than one per introduction (a first run after a long pause
+    may find thousands); rows another transaction is expiring are skipped, not waited for.
     """
     now = now or utcnow()
-    due = list(session.scalars(select(Introduction).where(
-        Introduction.status == PENDING, Introduction.expires_at <= now).with_for_update(skip_locked=True)))
-    for introduction in due:
-        introduction.status = EXPIRED
-        introduction.decided_at = introduction.expires_at
-        rules.changed(session, introduction)
-    if due:
-        session.flush()
-    return len(due)
+    due = session.execute(select(Introduction.id, Introduction.a_id, Introduction.b_id).where(
+        Introduction.status == PENDING, Introduction.expires_at <= now).with_for_update(skip_locked=True)).all()
+    ids = [row.id for row in due]
+    for start in range(0, len(ids), 1000):
+        session.execute(update(Introduction).where(Introduction.id.in_(ids[start:start + 1000]),
+                                                   Introduction.status == PENDING)
+                        .values(status=EXPIRED, decided_at=Introduction.expires_at)
+                        .execution_options(synchronize_session=False))
+    for introduction_id, a_id, b_id in due:
+        loaded = session.identity_map.get(session.identity_key(Introduction, introduction_id))
+        if loaded is not None:
+            session.expire(loaded, ["status", "decided_at"])
+        rules.changed_ids(session, introduction_id, a_id, b_id, EXPIRED)
+    return len(ids)
 
 
 def _introduction_for(session: Session, person: Person, introduction_id: int) -> Introduction:
