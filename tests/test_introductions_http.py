@@ -213,3 +213,24 @@ def test_listed_person_offers_only_the_admin_route(client, session, people):
     response = client.post(f"/introductions/request/{listed.id}", data={"route": "direct"})
     assert response.status_code == 400
     assert client.post(f"/introductions/request/{listed.id}", data={"route": "broker"}).status_code == 302
+
+
+def test_admin_sees_broker_view_without_the_conversation(client, session, people):
+    from portal.introductions import services
+
+    (ann_user, ann), bob = people["ann"], people["bob"][1]
+    admin_user, admin = make_user(session, "eve@example.org", name="Eve Admin", role="ecosystem_admin")
+    intro = services.propose_introduction(session, admin.id, ann.id, bob.id, "Meet about EDI.", score=0.75,
+                                          reasons=["Both active in #edi"])
+    for person in (ann, bob):
+        services.answer_introduction(session, person, intro.id, accept=True)
+    from portal.introductions.conversation import post_message
+    post_message(session, ann, intro.id, "Private hello")
+    session.commit()
+    login(client, admin_user)
+    page = client.get(f"/introductions/{intro.id}").get_data(as_text=True)
+    assert "Both active in #edi" in page and "0.750" in page and "Private hello" not in page
+    login(client, ann_user)
+    page = client.get(f"/introductions/{intro.id}").get_data(as_text=True)
+    assert "Private hello" in page and "Both active in #edi" not in page  # engine reasons are the broker's
+    assert client.get("/introductions/999999").status_code == 404

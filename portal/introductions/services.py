@@ -300,6 +300,34 @@ def introduction_detail(session: Session, person: Person, introduction_id: int, 
     return _view(introduction, person, people, utcnow(), settings.followup_days)
 
 
+@dataclass
+class BrokerIntroductionView:
+    """An introduction as an ecosystem admin sees it from the broker console: both answers, the
+    neutral decline reason, the engine's score and reasons; never the private conversation."""
+
+    introduction: Introduction
+    a: Person
+    b: Person
+    broker: Person | None
+    requester: Person | None
+    decline_label: str = ""
+
+
+def introduction_for_admin(session: Session, introduction_id: int) -> BrokerIntroductionView:
+    """One introduction for an ecosystem admin (the caller checks the role). NotFound when missing."""
+    introduction = session.get(Introduction, introduction_id) if isinstance(introduction_id, int) else None
+    if introduction is None:
+        raise NotFound("There is no such introduction.")
+    if introduction.status == PENDING and introduction.expires_at <= utcnow():
+        expire_due(session)
+    people = persons_by_ids(session, (introduction.a_id, introduction.b_id, introduction.broker_id,
+                                      introduction.requester_id))
+    code = introduction.a_decline_reason or introduction.b_decline_reason
+    return BrokerIntroductionView(introduction, people[introduction.a_id], people[introduction.b_id],
+                                  people.get(introduction.broker_id), people.get(introduction.requester_id),
+                                  DECLINE_REASONS.get(code, "") if introduction.status == DECLINED else "")
+
+
 def pending_answer_count(session: Session, person: Person) -> int:
     """Introductions waiting for this person's answer (a badge in the navigation)."""
     return rules.waiting_for_answer(session, person.id)

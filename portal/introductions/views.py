@@ -108,7 +108,23 @@ def request_form(person_id: int):
 @bp.get("/<int:introduction_id>")
 @login_required
 def show(introduction_id: int):
+    me = _me()
+    if current_user.is_ecosystem_admin:
+        # An admin who is not one of the two (the broker console links here) gets the broker's view.
+        try:
+            services.introduction_detail(db.session, me, introduction_id, settings=_settings())
+        except NotFound:
+            return _render_admin_view(introduction_id)
     return _render_detail(introduction_id)
+
+
+def _render_admin_view(introduction_id: int):
+    try:
+        view = services.introduction_for_admin(db.session, introduction_id)
+    except NotFound:
+        abort(404)
+    db.commit()  # a lazily expired introduction stays expired
+    return render_template("introductions/admin_show.html", view=view)
 
 
 def _render_detail(introduction_id: int, *, answer_form=None, message_form=None, followup_form=None,
