@@ -150,3 +150,33 @@ def test_csv_rows_one_per_month_and_segment(session):
 def test_bad_report_parameters(session, kwargs, message):
     with pytest.raises(DomainError, match=message):
         health_report(session, **kwargs)
+
+
+def test_report_reads_in_bulk(session):
+    """The number of queries does not grow with people, companies or months (no N+1)."""
+    from sqlalchemy import event
+
+    from portal.forums import services as forums
+    from tests.test_companies_support import make_company, make_user
+
+    def queries(**kwargs) -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(session.get_bind(), "before_cursor_execute", listener)
+        try:
+            health_report(session, **kwargs)
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", listener)
+        return sum(statement.lstrip().upper().startswith("SELECT") for statement in statements)
+
+    eco = small_ecosystem(session)
+    before = queries(months=3, segment_by="region")
+    category = forums.create_category(session, "More")
+    for n in range(6):
+        _, person = make_user(session, f"extra{n}@more.example")
+        make_company(session, person, f"Extra {n}", region="Oceania")
+        thread = forums.create_thread(session, category, person.id, f"Question number {n}", "Anyone?")
+        forums.reply(session, thread, eco["gus"].id, "Yes, us.")
+    session.commit()
+    assert queries(months=3, segment_by="region") == before
+    assert queries(months=24, segment_by="region") == before <= 12
