@@ -174,7 +174,7 @@ def test_propose_with_a_note_reaches_both_people(client, session, ecosystem, can
     assert introduction.reasons == ["both active in #logistics"] and introduction.score == 0.9
     assert _items(session)[0].status == "proposed"
     page = client.get(batch_url).get_data(as_text=True)
-    assert "Proposed" in page and "1 proposed" in page
+    assert "Proposed" in page and "1 proposed" in page and f"/introductions/{introduction.id}" in page
     # Both people see it among their introductions.
     for name in ("Ada", "Dee"):
         assert introduction.id in {i.id for i in _introductions_of(session, e[name])}

@@ -34,6 +34,7 @@ from portal.companies.services import company_summaries
 from portal.db import utcnow
 from portal.errors import DomainError, NotFound
 from portal.introductions import services as introductions
+from portal.matching.services import suggested_pairs
 from portal.pagination import Page, paginate
 from portal.profiles.segments import people_in_segment, segments_of
 from portal.profiles.services import persons_by_ids
@@ -104,8 +105,6 @@ def remaining_capacity(session: Session, person_limit: int, *, now: datetime | N
 
 def candidate_pairs(session: Session, person_ids: set[int] | None, per_person: int) -> list:
     """The matching engine's candidate pairs (SuggestedPair: a_id, b_id, score, reasons)."""
-    from portal.matching.services import suggested_pairs  # the engine builds its graph on first use
-
     return suggested_pairs(session, person_ids, per_person=per_person)
 
 
