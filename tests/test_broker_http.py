@@ -311,3 +311,17 @@ def test_a_refused_row_keeps_the_events_of_the_rows_proposed_before_it(client, s
     first, second = _items(session)
     assert first.status == "proposed" and second.status == "failed"
     assert [sorted(event["person_ids"]) for event in seen] == [sorted((e["Ben"].id, e["Eli"].id))]
+
+
+def test_cli_suggest_stores_a_batch_the_console_lists(runner, client, session, ecosystem, candidates):
+    e = ecosystem
+    candidates.pairs = [Pair(e["Ada"].id, e["Dee"].id, 0.9), Pair(e["Ben"].id, e["Eli"].id, 0.5)]
+    result = runner.invoke(args=["broker", "suggest", "-k", "1", "--broker", "broker@hub.example"])
+    assert result.exit_code == 0, result.output
+    assert "2 introductions, 1.40 total score from 2 candidate pairs (exact optimum)" in result.output
+    login(client, e["admin_user"])
+    assert "/broker/batches/" in client.get("/broker/").get_data(as_text=True)
+    result = runner.invoke(args=["broker", "suggest", "--region", "Atlantis"])
+    assert result.exit_code != 0 and "Unknown region" in result.output
+    result = runner.invoke(args=["broker", "suggest", "-k", "0"])
+    assert result.exit_code != 0 and "-k" in result.output
