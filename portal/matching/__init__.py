@@ -146,8 +146,17 @@ def graph_of(app: Flask):
 
 
 def current_graph(session=None):
-    """The current app's graph; services call this (the graph is per app, like the search index)."""
-    return current_app.extensions["matching"].get(session)
+    """The current app's graph; services call this (the graph is per app, like the search index).
+    Outside an app context (jobs, tests) the session's app is used, as db.py does for events."""
+    from flask import has_app_context
+
+    if has_app_context():
+        app = current_app
+    elif session is not None and "flask_app" in session.info:
+        app = session.info["flask_app"]
+    else:
+        raise RuntimeError("no app: call inside an app context or pass a session made by portal.db")
+    return app.extensions["matching"].get(session)
 
 
 def _on_commit(batch: list[dict]) -> None:

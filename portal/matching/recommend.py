@@ -37,14 +37,14 @@ MAX_LIKES = 25  # interest tags used to find candidates (the rarest first)
 class Weights:
     """How the parts combine; `evaluate` reports how these do against baselines."""
 
-    complement: float = 1.0
-    similarity: float = 0.8
+    complement: float = 1.5
+    similarity: float = 1.5
     social: float = 0.8
-    activity: float = 0.35
+    activity: float = 0.1
     walk_steps: int = 2000
     restart: float = 0.3
     mutual_scale: float = 2.0  # Adamic-Adar weighted common contacts (1/log degree of each)
-    walk_scale: float = 40.0  # share of walk visits
+    walk_scale: float = 10.0  # share of walk visits
     activity_scale: float = 10.0
     similarity_scale: float = 4.0
     complement_scale: float = 3.0
@@ -202,8 +202,8 @@ def gather(graph: MatchingGraph, subject: Subject, visits: dict[Node, int], rng:
 
 
 def _strongest(subject: Subject) -> list[int]:
-    ranked = sorted(subject.contacts, key=lambda pid: -subject.contacts[pid])
-    return list(subject.connections) + [pid for pid in ranked if pid not in subject.connections]
+    ranked = sorted(subject.contacts, key=lambda pid: (-subject.contacts[pid], pid))
+    return sorted(subject.connections) + [pid for pid in ranked if pid not in subject.connections]
 
 
 def _rarest(graph: MatchingGraph, tags: dict, limit: int) -> list[int]:
