@@ -66,7 +66,34 @@ def write_plan(engine, plan: Plan) -> dict[str, int]:
             for name in ID_TABLES:  # constants, not input
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
                                   f"(SELECT coalesce(max(id), 1) FROM {name}))"))
+            # Planner statistics, as a database in use has them (autovacuum would get there later;
+            # without them the first measurements see bad plans).
+            conn.execute(text("ANALYZE"))
     return counts
+
+
+def ensure_database(url: str) -> None:
+    """Create the database when it does not exist yet: a PostgreSQL database (through the server's
+    `postgres` database), or the folder of an SQLite file."""
+    from sqlalchemy import create_engine, make_url, text
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": parsed.database}).first()
+            if exists is None:
+                name = parsed.database.replace('"', '""')
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
 
 
 def generate(database_url: str, people: int, *, seed: int = 4, now: datetime | None = None) -> dict:
@@ -83,6 +110,7 @@ def generate(database_url: str, people: int, *, seed: int = 4, now: datetime | N
         raise SystemExit("--people must be at least 20")
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    ensure_database(url)
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -109,7 +137,8 @@ def generate(database_url: str, people: int, *, seed: int = 4, now: datetime | N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, required=True)
-    parser.add_argument("--database-url", required=True, help="An empty (or not yet created) database.")
+    parser.add_argument("--database-url", required=True, help="An empty or not yet existing database "
+                                                             "(sqlite:///FILE or postgresql://USER@HOST:PORT/NAME).")
     parser.add_argument("--instance-path", required=True, help="The portal's instance folder; the summary "
                                                                "goes to matching-data.json in it.")
     parser.add_argument("--seed", type=int, default=4)
