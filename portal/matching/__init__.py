@@ -63,14 +63,19 @@ class GraphHolder:
         every = float(self.app.config.get("MATCHING_REBUILD_SECONDS", 6 * 3600))
         return every > 0 and time.time() - graph.created_monotonic > every and not self._rebuilding
 
-    def _build(self, session=None):
+    def _new_session(self):
         from portal.db import db
+
+        with self.app.app_context():  # works from threads and from code outside a request
+            return db.new_session()
+
+    def _build(self, session=None):
         from portal.matching.sources import build_graph
 
         half_life = float(self.app.config.get("MATCHING_HALF_LIFE_DAYS", 180))
         if session is not None:
             return build_graph(session, half_life_days=half_life)
-        own = db.new_session()
+        own = self._new_session()
         try:
             return build_graph(own, half_life_days=half_life)
         finally:
@@ -124,7 +129,6 @@ class GraphHolder:
         self._apply(graph, batch)
 
     def _apply(self, graph, batch: list[dict]) -> None:
-        from portal.db import db
         from portal.matching.updates import touched_from
 
         touched = touched_from(batch)
@@ -133,7 +137,7 @@ class GraphHolder:
         if touched.size() > FULL_REBUILD_ABOVE:
             self.rebuild_in_background()
             return
-        session = db.new_session()
+        session = self._new_session()
         try:
             graph.apply_events(batch, session)
         finally:
