@@ -41,7 +41,7 @@ from portal.profiles.services import persons_by_ids
 
 # A batch limits proposals per person over this period (the introductions' limits are weekly too).
 PERIOD = timedelta(days=7)
-# Up to this many candidate pairs the batch is solved exactly (blossom algorithm, ~0.2 s at 300).
+# Up to this many candidate pairs the batch is solved exactly (blossom algorithm, under ~1 s at 300).
 EXACT_LIMIT = 300
 MAX_PER_PERSON_LIMIT = 20
 MAX_CANDIDATES_PER_PERSON = 50
