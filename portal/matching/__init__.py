@@ -6,9 +6,11 @@ candidates on it, reasons.py explains them, services.py is what other features c
 
 Several app processes. Each process keeps its own graph in memory and current from the event
 stream: events of its own commits arrive in-process; events committed by other processes arrive
-through Redis when REDIS_URL is set (portal.events relays them). Every handler is idempotent — it
+through Redis when REDIS_URL is set (portal/event_relay.py relays them; the graph subscribes
+with remote=True). Every handler is idempotent — it
 re-reads the touched rows rather than applying deltas — so an event delivered twice or late does
-no harm. What the stream can miss (a process that was down, a Redis outage, a change made by SQL
+no harm. What the stream can miss (a process that was down, a Redis outage — the relay then sends an
+`events.gap` event on reconnection, which starts a background rebuild —, a change made by SQL
 by hand, a role change that emits no event) is repaired by a rebuild: at start (first use), every
 MATCHING_REBUILD_SECONDS in a background thread while the old graph keeps serving (events that
 arrive meanwhile are replayed onto the new graph), and on demand with `portal matching rebuild`.
@@ -115,8 +117,14 @@ class GraphHolder:
         threading.Thread(target=run, name="matching-rebuild", daemon=True).start()
 
     def on_commit(self, batch: list[dict]) -> None:
+        from portal.event_relay import GAP_EVENT
         from portal.matching.updates import GRAPH_EVENTS
 
+        if any(event.get("event") == GAP_EVENT for event in batch):
+            # Events from other processes may have been lost (Redis was unreachable): start over.
+            if self.graph is not None and self.cache_enabled:
+                self.rebuild_in_background()
+            return
         batch = [event for event in batch if event.get("event") in GRAPH_EVENTS]
         if not batch:
             return
@@ -178,5 +186,5 @@ def init_app(app: Flask) -> None:
     from portal.matching import views
 
     app.extensions["matching"] = GraphHolder(app)
-    events.subscribe_batch(_on_commit)
+    events.subscribe_batch(_on_commit, remote=True)
     views.init_app(app)
