@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.directory.views import bp as directory_bp
     from portal.forums import group_views, moderation_views, views  # noqa: F401 - routes on the forums blueprint
     from portal.forums.blueprint import bp as forums_bp
+    from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
     from portal.introductions.views import bp as introductions_bp
     from portal.mail.views import bp as mail_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(introductions_bp)
     app.register_blueprint(broker_bp)
+    app.register_blueprint(health_bp)
 
 
 def _register_cli(app: Flask) -> None:
