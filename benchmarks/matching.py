@@ -249,14 +249,14 @@ def fmt(value, unit) -> str:
 
 def report(results: list[dict]) -> None:
     sizes = [r["people"] for r in results]
-    header = f"{'':44s}" + "".join(f"{f'{n:,} people':>18s}" for n in sizes)
+    header = f"{'':44s}" + "".join(f"{f'{n:,} people':>26s}" for n in sizes)
     growth = len(results) > 1
     if growth:
         header += f"{f'growth x{sizes[-1] / sizes[0]:g}':>14s}"
     print(header)
     for label, read, unit in ROWS:
         values = [read(r) for r in results]
-        line = f"{label:44s}" + "".join(f"{fmt(v, unit):>18s}" for v in values)
+        line = f"{label:44s}" + "".join(f"{fmt(v, unit):>26s}" for v in values)
         if growth and unit is not None and values[0] and values[-1] is not None:
             line += f"{values[-1] / values[0]:13.1f}x"
         print(line)
