@@ -123,3 +123,31 @@ def test_rebuild_command_prints_counts_and_time(runner, session, people):
     result = run(runner, "matching", "rebuild")
     assert result.exit_code == 0, result.output
     assert "3 people" in result.output and "edges in" in result.output
+
+
+def test_a_new_post_changes_only_its_threads_topics_of_its_author(session, people):
+    ann, cat, general = people["ann"], people["cat"], people["general"]
+    old = forums.create_thread(session, general, ann.id, "Freight audit", "Who does it?", tags=["freight"])
+    forums.reply(session, old, cat.id, "We do.")
+    fresh = forums.create_thread(session, general, ann.id, "Anyone in Lisbon?", "Looking.", tags=["travel"])
+    session.commit()
+    graph = build_graph(session)
+
+    def topics_of_cat() -> dict[str, float]:
+        return {graph.node(node)["name"].lower(): data["topic"]
+                for node, data in graph.neighbours((PERSON, cat.id)) if node[0] == TAG and data.get("topic")}
+
+    before = topics_of_cat()
+    assert set(before) == {"freight"}
+    post = forums.reply(session, fresh, cat.id, "Me!")
+    session.commit()
+    graph.apply_events([{"event": "forum.post.changed", "post_id": post.id, "thread_id": fresh.id,
+                         "author_id": cat.id}], session)
+    after = topics_of_cat()
+    assert set(after) == {"freight", "travel"} and after["freight"] == before["freight"]
+
+    forums.delete_post(session, post, viewer_of(cat))
+    session.commit()
+    graph.apply_events([{"event": "forum.post.changed", "post_id": post.id, "thread_id": fresh.id,
+                         "author_id": cat.id}], session)
+    assert topics_of_cat() == before

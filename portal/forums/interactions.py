@@ -101,8 +101,11 @@ def person_interactions(session: Session, *, since: datetime | None = None, unti
         queries.append((MENTION, _restrict(_window(stmt, Post.created_at, since, until), Post.id, post_ids,
                                            include_groups)))
     if ACCEPTED_ANSWER in kinds:
+        # From the post side, so that a post-id filter uses the primary key (accepted_post_id has no index).
         stmt = (select(Thread.author_id, Post.author_id, Post.created_at, Post.id, *base_columns)
-                .join(Post, Post.id == Thread.accepted_post_id).join(Category, Category.id == Thread.category_id)
+                .select_from(Post)
+                .join(Thread, and_(Thread.id == Post.thread_id, Thread.accepted_post_id == Post.id))
+                .join(Category, Category.id == Thread.category_id)
                 .where(Thread.deleted_at.is_(None), *_live(Post)))
         queries.append((ACCEPTED_ANSWER, _restrict(_window(stmt, Post.created_at, since, until), Post.id,
                                                    post_ids, include_groups)))
@@ -129,8 +132,10 @@ def person_interactions(session: Session, *, since: datetime | None = None, unti
 
 
 def person_topics(session: Session, *, since: datetime | None = None, until: datetime | None = None,
-                  person_ids: Iterable[int] | None = None, include_groups: bool = False) -> Iterator[TopicUse]:
-    """For each person and tag: how many live posts they wrote in threads carrying that tag."""
+                  person_ids: Iterable[int] | None = None, tag_ids: Iterable[int] | None = None,
+                  include_groups: bool = False) -> Iterator[TopicUse]:
+    """For each person and tag: how many live posts they wrote in threads carrying that tag
+    (optionally only for some tags: a new post changes only its thread's tags)."""
     stmt = (select(Post.author_id, ThreadTag.tag_id, func.count(Post.id), func.max(Post.created_at),
                    Category.visibility, Category.group_id)
             .join(Thread, Thread.id == Post.thread_id).join(ThreadTag, ThreadTag.thread_id == Thread.id)
@@ -140,6 +145,8 @@ def person_topics(session: Session, *, since: datetime | None = None, until: dat
     stmt = _window(stmt, Post.created_at, since, until)
     if person_ids is not None:
         stmt = stmt.where(Post.author_id.in_(list(person_ids)))
+    if tag_ids is not None:
+        stmt = stmt.where(ThreadTag.tag_id.in_(list(tag_ids)))
     if not include_groups:
         stmt = stmt.where(Category.visibility != GROUP)
     for person_id, tag_id, posts, last_at, visibility, group_id in session.execute(stmt):
@@ -153,6 +160,17 @@ def post_authors(session: Session, post_ids: Iterable[int]) -> dict[int, int]:
         return {}
     rows = session.execute(select(Post.id, Post.author_id).where(Post.id.in_(ids), Post.author_id.is_not(None)))
     return dict(rows.all())
+
+
+def thread_tag_ids(session: Session, thread_ids: Iterable[int]) -> dict[int, set[int]]:
+    """thread id → the ids of its tags."""
+    ids = list(thread_ids)
+    tags: dict[int, set[int]] = {thread_id: set() for thread_id in ids}
+    if ids:
+        for thread_id, tag_id in session.execute(
+                select(ThreadTag.thread_id, ThreadTag.tag_id).where(ThreadTag.thread_id.in_(ids))):
+            tags[thread_id].add(tag_id)
+    return tags
 
 
 def thread_post_ids(session: Session, thread_ids: Iterable[int]) -> list[int]:

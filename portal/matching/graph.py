@@ -272,13 +272,16 @@ class MatchingGraph:
                 self._edge_data(owner, tag_node)["kinds"] = kinds
                 self._touch(owner, tag_node)
 
-    def set_topics(self, person_id: int, topics: dict[int, float]) -> None:
-        """Replace what a person wrote about: tag id → decayed weight."""
+    def set_topics(self, person_id: int, topics: dict[int, float], *, only: set[int] | None = None) -> None:
+        """Replace what a person wrote about: tag id → decayed weight (with `only`, just those tags)."""
         owner = (PERSON, person_id)
         with self.lock:
             if owner not in self.g:
                 return
-            for other, data in list(self.g._adj[owner].items()):
+            stale = list(self.g._adj[owner].items()) if only is None else [
+                ((TAG, tag_id), self.g._adj[owner][(TAG, tag_id)]) for tag_id in only
+                if (TAG, tag_id) in self.g._adj[owner]]
+            for other, data in stale:
                 if other[0] == TAG and other[1] not in topics and data.get("topic"):
                     data.pop("topic")
                     self._drop_if_empty(owner, other)

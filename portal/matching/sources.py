@@ -66,19 +66,20 @@ def build_graph(session: Session, *, until: datetime | None = None,
 
 
 def _load_topics(session: Session, graph: MatchingGraph, *, until: datetime | None = None,
-                 person_ids: Iterable[int] | None = None) -> None:
+                 person_ids: Iterable[int] | None = None, tag_ids: Iterable[int] | None = None) -> None:
     from portal.forums.interactions import person_topics
 
     topics: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for use in person_topics(session, until=until, person_ids=person_ids, include_groups=False):
+    for use in person_topics(session, until=until, person_ids=person_ids, tag_ids=tag_ids, include_groups=False):
         # More posts on a topic weigh more, with diminishing returns; the last post's age decays it.
         topics[use.person_id][use.tag_id] += math.log1p(use.posts) * graph.decay(use.last_at)
     from portal.tags.graph_export import tag_names
 
     _ensure_tags(session, graph, {tag_id for items in topics.values() for tag_id in items}, tag_names)
     targets = set(person_ids) if person_ids is not None else set(topics)
+    only = set(tag_ids) if tag_ids is not None else None
     for person_id in targets:
-        graph.set_topics(person_id, dict(topics.get(person_id, {})))
+        graph.set_topics(person_id, dict(topics.get(person_id, {})), only=only)
 
 
 def ecosystem_staff(session: Session) -> tuple[set[int], set[int]]:
@@ -129,6 +130,20 @@ def refresh_topics(session: Session, graph: MatchingGraph, person_ids: Iterable[
     ids = {pid for pid in person_ids if pid is not None}
     if ids:
         _load_topics(session, graph, person_ids=ids)
+
+
+def refresh_thread_topics(session: Session, graph: MatchingGraph, author_threads: set[tuple[int, int]]) -> None:
+    """After new or changed posts: re-read each author's topics among their thread's tags only (a
+    prolific author's whole topic list is a thousand rows; one post touches a few tags)."""
+    from portal.forums.interactions import thread_tag_ids
+
+    tags_of = thread_tag_ids(session, {thread for _, thread in author_threads})
+    by_tags: dict[frozenset[int], set[int]] = defaultdict(set)
+    for author, thread in author_threads:
+        if tags_of.get(thread):
+            by_tags[frozenset(tags_of[thread])].add(author)
+    for tag_ids, authors in by_tags.items():
+        _load_topics(session, graph, person_ids=authors, tag_ids=tag_ids)
 
 
 def refresh_people(session: Session, graph: MatchingGraph, person_ids: Iterable[int]) -> None:

@@ -25,12 +25,14 @@ class Touched:
     thread_ids: set[int] = field(default_factory=set)
     person_ids: set[int] = field(default_factory=set)
     company_ids: set[int] = field(default_factory=set)
-    authors: set[int] = field(default_factory=set)  # whose forum topics to re-read
+    authors: set[int] = field(default_factory=set)  # whose forum topics to re-read, all of them
+    # (author, thread): a post changes only the author's topics among that thread's tags
+    author_threads: set[tuple[int, int]] = field(default_factory=set)
     connections: set[tuple[int, int]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.post_ids or self.thread_ids or self.person_ids or self.company_ids or self.authors
-                    or self.connections)
+                    or self.author_threads or self.connections)
 
     def size(self) -> int:
         return len(self.post_ids) + 20 * len(self.thread_ids) + len(self.person_ids) + len(self.company_ids)
@@ -52,7 +54,10 @@ def touched_from(batch: list[dict]) -> Touched:
             if (post_id := _int(event.get("post_id"))) is not None:
                 touched.post_ids.add(post_id)
             if name == "forum.post.changed" and (author := _int(event.get("author_id"))) is not None:
-                touched.authors.add(author)
+                if (thread_id := _int(event.get("thread_id"))) is not None:
+                    touched.author_threads.add((author, thread_id))
+                else:
+                    touched.authors.add(author)
         elif name in ("forum.answer.accepted", "forum.thread.changed"):
             # Accepting another answer takes the accepted-answer edge from the previous one too.
             if (thread_id := _int(event.get("thread_id"))) is not None:
@@ -95,3 +100,6 @@ def apply_touched(session: Session, graph: MatchingGraph, touched: Touched) -> N
         sources.refresh_posts(session, graph, post_ids)
     if authors:
         sources.refresh_topics(session, graph, authors)
+    partial = {(author, thread) for author, thread in touched.author_threads if author not in authors}
+    if partial:
+        sources.refresh_thread_topics(session, graph, partial)
