@@ -83,6 +83,8 @@ class MatchingGraph:
         self.built_at: datetime | None = None
         self.build_seconds = 0.0
         self._arrays: dict[Node, tuple[list[Node], list[float]]] = {}
+        # tag node → {kind: nodes whose edge carries that kind, members-visible}; dropped with _arrays
+        self._carriers: dict[Node, dict[str, list[Node]]] = {}
         # post id → its interactions as (actor, target, weight): what to take back when the post changes.
         self._post_contrib: dict[int, tuple[tuple[int, int, float], ...]] = {}
         self.people = 0  # person nodes, for tag rarity
@@ -143,6 +145,21 @@ class MatchingGraph:
             self._arrays[node] = arrays
         return arrays
 
+    def carriers(self, tag: Node, kind: str) -> list[Node]:
+        """The people and companies whose edge to `tag` carries `kind` (offer, need, skill,
+        interest) at a level members may see: the candidates a need or an offer points to."""
+        by_kind = self._carriers.get(tag)
+        if by_kind is None:
+            with self.lock:
+                by_kind = defaultdict(list)
+                for other, data in self.g._adj.get(tag, {}).items():
+                    for tag_kind, level in data.get("kinds", {}).items():
+                        if level != CONNECTIONS_LEVEL:
+                            by_kind[tag_kind].append(other)
+                by_kind = dict(by_kind)
+                self._carriers[tag] = by_kind
+        return by_kind.get(kind, [])
+
     def random_walk_visits(self, start: Node, *, steps: int = 3000, restart: float = 0.3,
                            seed: int | None = None) -> dict[Node, int]:
         """Monte-Carlo random walk with restart: how often each node was visited.
@@ -175,6 +192,7 @@ class MatchingGraph:
     def _touch(self, *nodes: Node) -> None:
         for node in nodes:
             self._arrays.pop(node, None)
+            self._carriers.pop(node, None)
 
     def _edge_data(self, u: Node, v: Node) -> dict:
         if not self.g.has_edge(u, v):
@@ -191,7 +209,7 @@ class MatchingGraph:
     def _prune_tag(self, node: Node) -> None:
         if node[0] == TAG and node in self.g and self.g.degree(node) == 0:
             self.g.remove_node(node)
-            self._arrays.pop(node, None)
+            self._touch(node)
 
     def set_person(self, person_id: int, *, user_id: int | None, company_id: int | None, region: str) -> None:
         node = (PERSON, person_id)

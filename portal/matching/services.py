@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal.errors import DomainError, NotFound
 from portal.matching.graph import COMPANY, PERSON, TAG, MatchingGraph
 from portal.matching.reasons import Names, company_reasons, person_reasons
-from portal.matching.recommend import Match, score_people, subject_of
+from portal.matching.recommend import NARROW, Match, score_people, subject_of
 
 
 @dataclass
@@ -213,7 +213,7 @@ def suggested_pairs(session: Session, person_ids: Collection[int] | None = None,
             continue
         subject = subject_of(graph, pid, own=False)
         matches = score_people(graph, subject, exclude=suspended | subject.connections, walk=False,
-                               shortlist=max(60, per_person * 4))
+                               shortlist=max(40, per_person * 4), breadth=NARROW)
         taken = 0
         for match in matches:
             pair = (min(pid, match.candidate_id), max(pid, match.candidate_id))
