@@ -19,6 +19,16 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r}: expected a number") from None
+
+
 def instance_path() -> Path:
     """The folder that holds all local state (database, outbox, uploads, index)."""
     return Path(os.environ.get("PORTAL_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
@@ -70,6 +80,8 @@ def from_environment() -> dict:
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", ""),  # default: <instance>/search-index
         "SEARCH_REBUILD_MEMORY_MB": int(os.environ.get("SEARCH_REBUILD_MEMORY_MB", "1024")),
+        "MATCHING_HALF_LIFE_DAYS": _number("MATCHING_HALF_LIFE_DAYS", 180.0),
+        "MATCHING_REBUILD_SECONDS": _number("MATCHING_REBUILD_SECONDS", 6 * 3600.0),
     }
 
 
