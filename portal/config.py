@@ -19,14 +19,18 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _number(name: str, default: float) -> float:
+def _number(name: str, default: float, *, positive: bool = False) -> float:
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise SystemExit(f"{name}={value!r}: expected a number") from None
+    if number < 0 or (positive and number == 0):
+        raise SystemExit(f"{name}={value!r}: expected a number above 0" if positive
+                         else f"{name}={value!r}: expected 0 or more")
+    return number
 
 
 def instance_path() -> Path:
@@ -80,7 +84,7 @@ def from_environment() -> dict:
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", ""),  # default: <instance>/search-index
         "SEARCH_REBUILD_MEMORY_MB": int(os.environ.get("SEARCH_REBUILD_MEMORY_MB", "1024")),
-        "MATCHING_HALF_LIFE_DAYS": _number("MATCHING_HALF_LIFE_DAYS", 180.0),
+        "MATCHING_HALF_LIFE_DAYS": _number("MATCHING_HALF_LIFE_DAYS", 180.0, positive=True),
         "MATCHING_REBUILD_SECONDS": _number("MATCHING_REBUILD_SECONDS", 6 * 3600.0),
     }
 
