@@ -27,6 +27,14 @@ from portal.introductions.models import (  # noqa: F401
     Message,
 )
 from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.partnerships.models import (  # noqa: F401
+    BackendSystem,
+    Entitlement,
+    EntitlementGrant,
+    EntitlementRevocation,
+    PartnerAuditEntry,
+    Partnership,
+)
 from portal.profiles.models import Connection, ConnectionRequest, Person, PersonLink, PersonTag  # noqa: F401
 from portal.search.models import SearchDocumentRow  # noqa: F401
 from portal.tags.models import Tag, TagAlias  # noqa: F401

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:44:35.211549
+Create Date: 2026-12-01 22:25:31.690397
 """
 from alembic import op
 import sqlalchemy as sa
@@ -340,6 +340,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_introductions_requester_id'), ['requester_id'], unique=False)
         batch_op.create_index('ix_introductions_status_expires', ['status', 'expires_at'], unique=False)
 
+    op.create_table('partner_audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_person_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('other_company_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_person_id'], ['persons.id'], name=op.f('fk_partner_audit_entries_actor_person_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_partner_audit_entries_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['other_company_id'], ['companies.id'], name=op.f('fk_partner_audit_entries_other_company_id_companies'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_audit_entries'))
+    )
+    with op.batch_alter_table('partner_audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_audit_entries_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_audit_entries_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_audit_entries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_audit_entries_other_company_id'), ['other_company_id'], unique=False)
+
+    op.create_table('partner_backend_systems',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('audience', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('oauth_client_id', sa.String(length=120), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_partner_backend_systems_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['persons.id'], name=op.f('fk_partner_backend_systems_created_by_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_backend_systems')),
+    sa.UniqueConstraint('audience', name=op.f('uq_partner_backend_systems_audience'))
+    )
+    with op.batch_alter_table('partner_backend_systems', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_backend_systems_company_id'), ['company_id'], unique=False)
+
     op.create_table('person_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -454,6 +492,63 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_introduction_conversations_person_a_id'), ['person_a_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_introduction_conversations_person_b_id'), ['person_b_id'], unique=False)
 
+    op.create_table('partner_entitlement_revocations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('reason', sa.String(length=64), nullable=False),
+    sa.Column('revoked_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_partner_entitlement_revocations_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['system_id'], ['partner_backend_systems.id'], name=op.f('fk_partner_entitlement_revocations_system_id_partner_backend_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_entitlement_revocations'))
+    )
+    with op.batch_alter_table('partner_entitlement_revocations', schema=None) as batch_op:
+        batch_op.create_index('ix_partner_entitlement_revocations_lookup', ['company_id', 'system_id', 'name'], unique=False)
+
+    op.create_table('partner_entitlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('removed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['system_id'], ['partner_backend_systems.id'], name=op.f('fk_partner_entitlements_system_id_partner_backend_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_entitlements')),
+    sa.UniqueConstraint('system_id', 'name', name=op.f('uq_partner_entitlements_system_id'))
+    )
+    with op.batch_alter_table('partner_entitlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_entitlements_system_id'), ['system_id'], unique=False)
+
+    op.create_table('partnerships',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposer_company_id', sa.Integer(), nullable=False),
+    sa.Column('partner_company_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('introduction_id', sa.Integer(), nullable=True),
+    sa.Column('proposed_by_id', sa.Integer(), nullable=True),
+    sa.Column('proposed_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_by_id', sa.Integer(), nullable=True),
+    sa.Column('ended_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('proposer_company_id <> partner_company_id', name=op.f('ck_partnerships_two_companies')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['persons.id'], name=op.f('fk_partnerships_answered_by_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ended_by_id'], ['persons.id'], name=op.f('fk_partnerships_ended_by_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['introduction_id'], ['introductions.id'], name=op.f('fk_partnerships_introduction_id_introductions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['partner_company_id'], ['companies.id'], name=op.f('fk_partnerships_partner_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposed_by_id'], ['persons.id'], name=op.f('fk_partnerships_proposed_by_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proposer_company_id'], ['companies.id'], name=op.f('fk_partnerships_proposer_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partnerships'))
+    )
+    with op.batch_alter_table('partnerships', schema=None) as batch_op:
+        batch_op.create_index('ix_partnerships_pair', ['proposer_company_id', 'partner_company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partnerships_partner_company_id'), ['partner_company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partnerships_proposer_company_id'), ['proposer_company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partnerships_status'), ['status'], unique=False)
+
     op.create_table('forum_threads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=True),
@@ -492,6 +587,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('introduction_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_introduction_messages_conversation_id'), ['conversation_id'], unique=False)
+
+    op.create_table('partner_entitlement_grants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entitlement_id', sa.Integer(), nullable=False),
+    sa.Column('grantee_company_id', sa.Integer(), nullable=True),
+    sa.Column('partnership_kind', sa.String(length=32), nullable=True),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('granted_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('(grantee_company_id IS NULL) <> (partnership_kind IS NULL)', name=op.f('ck_partner_entitlement_grants_one_target')),
+    sa.ForeignKeyConstraint(['entitlement_id'], ['partner_entitlements.id'], name=op.f('fk_partner_entitlement_grants_entitlement_id_partner_entitlements'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['granted_by_id'], ['persons.id'], name=op.f('fk_partner_entitlement_grants_granted_by_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['grantee_company_id'], ['companies.id'], name=op.f('fk_partner_entitlement_grants_grantee_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['persons.id'], name=op.f('fk_partner_entitlement_grants_revoked_by_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_entitlement_grants'))
+    )
+    with op.batch_alter_table('partner_entitlement_grants', schema=None) as batch_op:
+        batch_op.create_index('ix_partner_entitlement_grants_active', ['entitlement_id', 'revoked_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_entitlement_grants_grantee_company_id'), ['grantee_company_id'], unique=False)
 
     op.create_table('forum_posts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -647,6 +762,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_forum_posts_author_created')
 
     op.drop_table('forum_posts')
+    with op.batch_alter_table('partner_entitlement_grants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_entitlement_grants_grantee_company_id'))
+        batch_op.drop_index('ix_partner_entitlement_grants_active')
+
+    op.drop_table('partner_entitlement_grants')
     with op.batch_alter_table('introduction_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_introduction_messages_conversation_id'))
 
@@ -658,6 +778,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_forum_threads_author_id'))
 
     op.drop_table('forum_threads')
+    with op.batch_alter_table('partnerships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partnerships_status'))
+        batch_op.drop_index(batch_op.f('ix_partnerships_proposer_company_id'))
+        batch_op.drop_index(batch_op.f('ix_partnerships_partner_company_id'))
+        batch_op.drop_index('ix_partnerships_pair')
+
+    op.drop_table('partnerships')
+    with op.batch_alter_table('partner_entitlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_entitlements_system_id'))
+
+    op.drop_table('partner_entitlements')
+    with op.batch_alter_table('partner_entitlement_revocations', schema=None) as batch_op:
+        batch_op.drop_index('ix_partner_entitlement_revocations_lookup')
+
+    op.drop_table('partner_entitlement_revocations')
     with op.batch_alter_table('introduction_conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_introduction_conversations_person_b_id'))
         batch_op.drop_index(batch_op.f('ix_introduction_conversations_person_a_id'))
@@ -688,6 +823,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_links_person_id'))
 
     op.drop_table('person_links')
+    with op.batch_alter_table('partner_backend_systems', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_backend_systems_company_id'))
+
+    op.drop_table('partner_backend_systems')
+    with op.batch_alter_table('partner_audit_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_audit_entries_other_company_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_audit_entries_created_at'))
+        batch_op.drop_index(batch_op.f('ix_partner_audit_entries_company_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_audit_entries_action'))
+
+    op.drop_table('partner_audit_entries')
     with op.batch_alter_table('introductions', schema=None) as batch_op:
         batch_op.drop_index('ix_introductions_status_expires')
         batch_op.drop_index(batch_op.f('ix_introductions_requester_id'))
