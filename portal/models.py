@@ -2,6 +2,7 @@
 
 from portal.admin.models import SiteSetting  # noqa: F401
 from portal.auth.models import User  # noqa: F401
+from portal.auth.provider.models import AuthorizationCode, Consent, IssuedToken, OAuthClient, SigningKey  # noqa: F401
 from portal.broker.models import BrokerBatch, BrokerBatchItem  # noqa: F401
 from portal.clouds.models import BucketTerm, PersonTerm, PostTerms  # noqa: F401
 from portal.companies.models import Company, CompanyDomain, CompanyInvitation, CompanyTag  # noqa: F401

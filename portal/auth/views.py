@@ -19,6 +19,7 @@ from portal.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from portal.auth.session_auth import forget_authentication, mark_authenticated
 from portal.db import db
 from portal.errors import DomainError
 from portal.extensions import limiter
@@ -164,6 +165,7 @@ def login():
             services.record_login(db.session, user)
             db.commit()
             login_user(user, remember=bool(form.remember.data), duration=REMEMBER_FOR)
+            mark_authenticated("pwd")
             return redirect(target or url_for("home.index"))
         db.session.rollback()
     form.next.data = target or ""
@@ -174,6 +176,7 @@ def login():
 def logout():
     """POST only (with the CSRF token): a link or image elsewhere cannot log people out."""
     logout_user()
+    forget_authentication()
     flash("You are logged out.", "info")
     return _home()
 
@@ -210,6 +213,7 @@ def reset_password(token: str):
         else:
             logout_user()
             login_user(user, remember=False)
+            mark_authenticated("pwd")
             flash("Your password is changed. Every other session of your account is logged out.", "success")
             return _home()
     return render_template("auth/reset.html", form=form, token=token, password_hint=PASSWORD_HINT)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:25:31.690397
+Create Date: 2026-12-01 22:26:02.791994
 """
 from alembic import op
 import sqlalchemy as sa
@@ -52,6 +52,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_companies_partner_type'), ['partner_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_companies_region'), ['region'], unique=False)
 
+    op.create_table('oauth_signing_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kid', sa.String(length=64), nullable=False),
+    sa.Column('alg', sa.String(length=8), nullable=False),
+    sa.Column('public_jwk', sa.JSON(), nullable=False),
+    sa.Column('private_key_encrypted', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unpublish_after', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_signing_keys')),
+    sa.UniqueConstraint('kid', name=op.f('uq_oauth_signing_keys_kid'))
+    )
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('to_address', sa.String(length=254), nullable=False),
@@ -142,6 +154,43 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('company_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_tags_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('oauth_authorization_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('redirect_uri', sa.Text(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('nonce', sa.Text(), nullable=True),
+    sa.Column('auth_time', sa.Integer(), nullable=True),
+    sa.Column('amr', sa.JSON(), nullable=False),
+    sa.Column('audience', sa.String(length=300), nullable=True),
+    sa.Column('code_challenge', sa.String(length=128), nullable=True),
+    sa.Column('code_challenge_method', sa.String(length=8), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oauth_authorization_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_authorization_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_oauth_authorization_codes_code_hash'))
+    )
+    with op.batch_alter_table('oauth_authorization_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_authorization_codes_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_authorization_codes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('oauth_consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('scopes', sa.JSON(), nullable=False),
+    sa.Column('granted_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oauth_consents_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_consents')),
+    sa.UniqueConstraint('user_id', 'client_id', name='uq_oauth_consents_user_client')
+    )
+    with op.batch_alter_table('oauth_consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_consents_client_id'), ['client_id'], unique=False)
 
     op.create_table('persons',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -339,6 +388,62 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_introductions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_introductions_requester_id'), ['requester_id'], unique=False)
         batch_op.create_index('ix_introductions_status_expires', ['status', 'expires_at'], unique=False)
+
+    op.create_table('oauth_clients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('client_secret_hash', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('owner_company_id', sa.Integer(), nullable=True),
+    sa.Column('redirect_uris', sa.JSON(), nullable=False),
+    sa.Column('post_logout_redirect_uris', sa.JSON(), nullable=False),
+    sa.Column('grant_types', sa.JSON(), nullable=False),
+    sa.Column('token_endpoint_auth_method', sa.String(length=32), nullable=False),
+    sa.Column('scopes', sa.JSON(), nullable=False),
+    sa.Column('audience', sa.String(length=300), nullable=True),
+    sa.Column('id_token_signed_response_alg', sa.String(length=8), nullable=False),
+    sa.Column('created_by_person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_person_id'], ['persons.id'], name=op.f('fk_oauth_clients_created_by_person_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_company_id'], ['companies.id'], name=op.f('fk_oauth_clients_owner_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_clients')),
+    sa.UniqueConstraint('client_id', name=op.f('uq_oauth_clients_client_id'))
+    )
+    with op.batch_alter_table('oauth_clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_clients_owner_company_id'), ['owner_company_id'], unique=False)
+
+    op.create_table('oauth_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jti', sa.String(length=64), nullable=False),
+    sa.Column('client_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('audience', sa.String(length=300), nullable=True),
+    sa.Column('entitlements', sa.JSON(), nullable=False),
+    sa.Column('grant_type', sa.String(length=32), nullable=False),
+    sa.Column('code_id', sa.Integer(), nullable=True),
+    sa.Column('family_id', sa.String(length=64), nullable=False),
+    sa.Column('refresh_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('refresh_used_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refresh_expires_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('auth_time', sa.Integer(), nullable=True),
+    sa.Column('issued_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['code_id'], ['oauth_authorization_codes.id'], name=op.f('fk_oauth_tokens_code_id_oauth_authorization_codes'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_oauth_tokens_company_id_companies'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oauth_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_tokens')),
+    sa.UniqueConstraint('jti', name=op.f('uq_oauth_tokens_jti')),
+    sa.UniqueConstraint('refresh_token_hash', name=op.f('uq_oauth_tokens_refresh_token_hash'))
+    )
+    with op.batch_alter_table('oauth_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_code_id'), ['code_id'], unique=False)
+        batch_op.create_index('ix_oauth_tokens_family', ['family_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('partner_audit_entries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -834,6 +939,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_partner_audit_entries_action'))
 
     op.drop_table('partner_audit_entries')
+    with op.batch_alter_table('oauth_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_user_id'))
+        batch_op.drop_index('ix_oauth_tokens_family')
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_code_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_client_id'))
+
+    op.drop_table('oauth_tokens')
+    with op.batch_alter_table('oauth_clients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_clients_owner_company_id'))
+
+    op.drop_table('oauth_clients')
     with op.batch_alter_table('introductions', schema=None) as batch_op:
         batch_op.drop_index('ix_introductions_status_expires')
         batch_op.drop_index(batch_op.f('ix_introductions_requester_id'))
@@ -886,6 +1002,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_persons_company_id'))
 
     op.drop_table('persons')
+    with op.batch_alter_table('oauth_consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_consents_client_id'))
+
+    op.drop_table('oauth_consents')
+    with op.batch_alter_table('oauth_authorization_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_authorization_codes_user_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_authorization_codes_client_id'))
+
+    op.drop_table('oauth_authorization_codes')
     with op.batch_alter_table('company_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_tags_tag_id'))
 
@@ -910,6 +1035,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_sent_at'))
 
     op.drop_table('outbox_messages')
+    op.drop_table('oauth_signing_keys')
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_companies_region'))
         batch_op.drop_index(batch_op.f('ix_companies_partner_type'))
