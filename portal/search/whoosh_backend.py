@@ -29,6 +29,7 @@ from portal.search.backend import Access, SearchUnavailable
 from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
 from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
 from portal.search.vocabulary import AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, correct, distinct_words, suggestion_text
+from portal.search.whoosh_topk import TopK
 
 log = logging.getLogger(__name__)
 WRITE_LOCK_TIMEOUT = 30.0
@@ -71,14 +72,53 @@ class _Vocabulary(FieldType):
             yield word.encode("utf-8"), 1, 1.0, b""
 
 
+class _WeightedText(TEXT):
+    """Title, tags and public text as one indexed field, each part's words weighted as the
+    separate fields' boosts did (title x3, tags x2): a word's weight in a document is the sum
+    of its occurrences' weights, the term frequency BM25 saturates (as in BM25F).
+
+    One posting list per word instead of three: a word or phrase used to be matched, scored and
+    (for phrases) position-checked in `title`, `tags` and `body` separately, and replies carry
+    their thread's tags, so a common phrase walked ~25k postings; and the per-block score
+    bounds of one field are tight enough for the top-10 collector to skip blocks, which a sum
+    over three fields' bounds never was. Parts are kept apart in positions so that a phrase
+    does not run from a title into the text."""
+
+    PART_GAP = 100
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=StemmingAnalyzer())
+
+    def index(self, value, **kwargs):
+        """`value` is a sequence of (text, weight) parts."""
+        positions: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        start = 0
+        for text, weight in value:
+            last = start
+            for token in self.analyzer(text, positions=True, mode="index", start_pos=start):
+                if token.stopped:
+                    continue
+                positions.setdefault(token.text, []).append(token.pos)
+                weights[token.text] = weights.get(token.text, 0.0) + weight
+                last = token.pos
+            start = last + self.PART_GAP
+        encode = self.format.encode
+        for word, where in positions.items():
+            yield word.encode("utf-8"), len(where), weights[word], encode(where)
+
+
+TEXT_PART_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
+
+
 def _schema() -> Schema:
     stem = StemmingAnalyzer()
     return Schema(
         doc_id=ID(stored=True, unique=True),
         kind=ID(stored=True),
-        title=TEXT(analyzer=stem, stored=True, field_boost=3.0),
-        tags=TEXT(analyzer=stem, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=stem, stored=True),
+        text=_WeightedText(),  # title, tags and public text, for matching (see _WeightedText)
+        title=STORED,
+        body=STORED,  # the public text, for snippets
         body_members=TEXT(analyzer=stem, stored=True),
         body_connections=TEXT(analyzer=stem, stored=True),
         tag_keys=KEYWORD(commas=True),
@@ -94,12 +134,23 @@ def _schema() -> Schema:
     )
 
 
+def _signature(schema: Schema) -> dict[str, tuple[str, str, bool]]:
+    """What an index must share with today's schema to be written and read by this code: each
+    field's name, type, posting format and whether it is stored. Names alone missed a field
+    that changed type under the same name."""
+    return {name: (type(field).__name__, type(field.format).__name__ if field.format else "", bool(field.stored))
+            for name, field in schema.items()}
+
+
 def _fields(doc: SearchDocument) -> dict:
     vocabulary = suggestion_text(doc)
+    public = doc.text.get(PUBLIC, "")
+    parts = {"title": doc.title, "tags": " ".join(doc.tags), "body": public}
     fields = {
         "words_public": vocabulary[AUDIENCE_PUBLIC], "words_members": vocabulary[AUDIENCE_MEMBERS],
-        "doc_id": doc.doc_id, "kind": doc.kind, "title": doc.title, "tags": " ".join(doc.tags),
-        "body": doc.text.get(PUBLIC, ""), "body_members": doc.text.get(MEMBERS, ""),
+        "doc_id": doc.doc_id, "kind": doc.kind, "title": doc.title,
+        "text": [(text, TEXT_PART_WEIGHTS[name]) for name, text in parts.items() if text] or "",
+        "body": public, "body_members": doc.text.get(MEMBERS, ""),
         "body_connections": doc.text.get(CONNECTIONS, ""), "tag_keys": ",".join(doc.tag_keys), "scope": doc.scope,
         "category": str(doc.category_id or ""), "company": str(doc.company_id or ""),
         "owner": str(doc.owner_id or ""), "created": doc.created_at.replace(tzinfo=None), "url": doc.url,
@@ -146,7 +197,7 @@ class WhooshBackend:
         except Exception as error:  # noqa: BLE001 - any damage to the files means: rebuild
             log.warning("search index at %s cannot be opened: %s", self.directory, error)
             raise SearchUnavailable("damaged") from error
-        if sorted(ix.schema.names()) != sorted(self.schema.names()):
+        if _signature(ix.schema) != _signature(self.schema):
             # Written by an older version of this code: its writers would reject today's fields.
             log.warning("search index at %s has an outdated schema", self.directory)
             raise SearchUnavailable("outdated")
@@ -168,6 +219,7 @@ class WhooshBackend:
         self._forget_searcher()
         searcher = self._open().searcher()
         self._local.searcher, self._local.identity, self._local.masks = searcher, identity, {}
+        self._local.topk = TopK(searcher)
         return nullcontext(searcher)
 
     def _forget_searcher(self) -> None:
@@ -299,7 +351,7 @@ class WhooshBackend:
         match there counts only in the profiles of those connections (or their own): a query
         may mix words from several levels ("roaster Trondheim"), as the profile page shows them.
         """
-        fields = ["title", "tags", "body"]
+        fields = ["text"]
         if access.is_member or access.sees_everything:
             fields.append("body_members")
         if access.sees_everything or access.connection_owner_ids:
@@ -361,17 +413,25 @@ class WhooshBackend:
             q = self._text_query(query.text, access)
         else:
             q = Every()
-        # Ask for the results up to this page only: counting every match exactly would walk all
-        # of them (half the time of a search on 100k posts). When fewer than asked for come back,
-        # the count is exact; otherwise Whoosh's estimate is shown as "about".
         wanted = query.page * PER_PAGE
-        results = searcher.search(q, limit=wanted, filter=self._filter(query, access),
-                                  mask=self._hidden_docs(searcher, access))
-        found = results.scored_length()
-        exact = found < wanted
-        # (Results.estimated_length() would count every match after all once a mask is set.)
-        total = found if exact else max(found, q.estimate_size(searcher.reader()))
-        page = results[(query.page - 1) * PER_PAGE:wanted]
+        search_filter, hidden = self._filter(query, access), self._hidden_docs(searcher, access)
+        fast = None
+        if query.text:
+            allowed = searcher._filter_to_comb(search_filter) if search_filter is not None else None
+            fast = self._local.topk.search(q, wanted, allowed, hidden)
+        if fast is not None:
+            best, total, exact = fast
+            page = [searcher.stored_fields(docnum) for _score, docnum in best[(query.page - 1) * PER_PAGE:wanted]]
+        else:
+            # Ask for the results up to this page only: counting every match exactly would walk
+            # all of them. When fewer than asked for come back, the count is exact; otherwise
+            # Whoosh's estimate is shown as "about".
+            results = searcher.search(q, limit=wanted, filter=search_filter, mask=hidden)
+            found = results.scored_length()
+            exact = found < wanted
+            # (Results.estimated_length() would count every match after all once a mask is set.)
+            total = found if exact else max(found, q.estimate_size(searcher.reader()))
+            page = results[(query.page - 1) * PER_PAGE:wanted]
         terms = query_terms(query.text)
         hits = [self._hit(hit, access, terms) for hit in page]
         suggestion = None
@@ -408,7 +468,7 @@ class WhooshBackend:
                    snippet=make_snippet(text, terms), created_at=hit["created"], context=hit.get("context", ""))
 
     def similar_titles(self, session, text: str, access: Access, limit: int) -> list[tuple[str, str]]:
-        q = self._parser(["title", "body"], group=OrGroup.factory(0.9)).parse(text)
+        q = self._parser(["text"], group=OrGroup.factory(0.9)).parse(text)
         try:
             with self._searcher() as searcher:
                 return [(hit["title"], hit["url"]) for hit in searcher.search(
