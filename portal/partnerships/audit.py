@@ -26,6 +26,7 @@ ACTIONS = {
     "system.registered": "System registered",
     "system.changed": "System changed",
     "system.client_created": "System OAuth client created",
+    "system.client_secret_replaced": "System client secret replaced",
     "entitlement.defined": "Entitlement defined",
     "entitlement.changed": "Entitlement changed",
     "entitlement.removed": "Entitlement removed",
