@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
     from portal import matching; matching.init_app(app)  # noqa: E702, I001 - keep the matching graph current after commit
     from portal import event_relay; event_relay.init_app(app)  # noqa: E702, I001 - other processes' commits via Redis
+    from portal.auth import provider; provider.init_app(app)  # noqa: E702, I001 - the OpenID Provider's server
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(introductions_bp)
     app.register_blueprint(broker_bp)
     app.register_blueprint(health_bp)
+    from portal.auth.provider.views import bp as provider_bp; app.register_blueprint(provider_bp)  # noqa: E702, I001
 
 
 def _register_cli(app: Flask) -> None:

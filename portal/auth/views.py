@@ -169,6 +169,8 @@ def login():
             return redirect(target or url_for("home.index"))
         db.session.rollback()
     form.next.data = target or ""
+    if request.method == "GET" and not form.email.data:  # an OpenID client's login_hint prefills the address
+        form.email.data = (request.args.get("login_hint") or "").strip()[:254] or None
     return render_template("auth/login.html", form=form, resend_form=resend_form)
 
 

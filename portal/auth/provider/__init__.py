@@ -5,3 +5,14 @@ this package supplies what it leaves to the application: storage, signing keys, 
 consent, `max_age`/`prompt` handling and the security checks Authlib does not make
 (code reuse revoking tokens, refresh token reuse detection, exact redirect URI matching).
 """
+
+
+def init_app(app) -> None:
+    """Set up the app's authorization server and let machines reach the protocol endpoints
+    when the portal is members-only."""
+    from portal import web
+    from portal.auth.provider import server
+    from portal.auth.provider.views import PUBLIC_ENDPOINTS
+
+    server.init_app(app)
+    web.OPEN_ENDPOINTS.update(PUBLIC_ENDPOINTS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
+from authlib.oidc.core import AuthorizationCodeMixin
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,8 +22,11 @@ AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
-class OAuthClient(Base):
-    """A relying party or a member back-end system that gets tokens from the portal."""
+class OAuthClient(Base, ClientMixin):
+    """A relying party or a member back-end system that gets tokens from the portal.
+
+    The methods below are the interface Authlib's grants and endpoints call (ClientMixin).
+    """
 
     __tablename__ = "oauth_clients"
 
@@ -48,8 +53,51 @@ class OAuthClient(Base):
     def is_public(self) -> bool:
         return self.token_endpoint_auth_method == AUTH_NONE
 
+    @property
+    def client_metadata(self) -> dict:
+        return {"post_logout_redirect_uris": list(self.post_logout_redirect_uris or [])}
 
-class AuthorizationCode(Base):
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        # Only an unambiguous default: with several registered, the request must name one.
+        uris = self.redirect_uris or []
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """The requested scopes this client may have (unknown ones are dropped, as OpenID
+        Connect asks); its registered scopes when the request names none."""
+        allowed = list(self.scopes or [])
+        if not scope:
+            return " ".join(allowed)
+        return " ".join(dict.fromkeys(s for s in scope.split() if s in allowed))
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        # Exact string comparison, no normalisation (RFC 9700 section 4.1.3).
+        return redirect_uri in (self.redirect_uris or [])
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        from portal.auth.provider.clients import secret_matches
+
+        return secret_matches(self, client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if endpoint == "token":
+            return method == self.token_endpoint_auth_method
+        if self.is_public:
+            # A public client may revoke its own tokens by client_id; introspection needs a secret.
+            return endpoint == "revocation" and method == AUTH_NONE
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and "authorization_code" in (self.grant_types or [])
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in (self.grant_types or [])
+
+
+class AuthorizationCode(Base, AuthorizationCodeMixin):
     """A one-time code handed to the client's redirect URI (lives 60 seconds, used once)."""
 
     __tablename__ = "oauth_authorization_codes"
@@ -70,8 +118,23 @@ class AuthorizationCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
 
-class IssuedToken(Base):
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int | None:
+        return self.auth_time
+
+    def get_amr(self) -> list[str] | None:
+        return list(self.amr or []) or None
+
+
+class IssuedToken(Base, TokenMixin):
     """One access token (by its `jti`) and the refresh token issued with it, if any.
 
     Refresh tokens rotate: using one marks it `refresh_used_at` and issues a new row in the same
@@ -103,6 +166,21 @@ class IssuedToken(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+    def check_client(self, client: OAuthClient) -> bool:
+        return client.client_id == self.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return int((self.expires_at - self.issued_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class Consent(Base):
