@@ -113,9 +113,10 @@ def create_user(session: Session, email: str, password: str, *, verified: bool =
 
 
 def register_account(session: Session, name: str, email: str, password: str, *, verified: bool = False,
-                     role: str = ROLE_MEMBER) -> User:
+                     role: str = ROLE_MEMBER, password_hash: str | None = None) -> User:
     """Sign-up: the account, its profile (a new one, or the unclaimed imported/invited one with the
-    same email), and company membership (an open invitation, else a pending request by email domain)."""
+    same email), and company membership (an open invitation, else a pending request by email domain).
+    `password_hash`: as in `create_user`, for bulk creators."""
     from portal.profiles.services import create_person, person_by_email
 
     address = normalize_email(email)
@@ -128,7 +129,7 @@ def register_account(session: Session, name: str, email: str, password: str, *, 
 
         if not clean_line(name):
             raise DomainError("Please enter a name.", field="name")
-    user = create_user(session, address, password, verified=verified, role=role)
+    user = create_user(session, address, password, verified=verified, role=role, password_hash=password_hash)
     if existing is None:
         person = create_person(session, name, email=address, user_id=user.id)
     else:

@@ -25,6 +25,7 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     from portal.companies.services import company_by_external_id
     from portal.db import db
     from portal.demo.generator import OWNER_ID, build_ecosystem, plan_ecosystem
+    from portal.demo.introductions import build_introductions
     from portal.errors import DomainError
 
     session = db.session
@@ -41,6 +42,7 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     try:
         result = build_ecosystem(session, plan)
         set_owner_company(session, company_by_external_id(session, OWNER_ID).id)  # owner staff for health
+        result.counts.update(build_introductions(session, plan, result, now=today, seed=seed))
         session.commit()
     except (DomainError, RuntimeError) as error:
         session.rollback()
@@ -53,7 +55,8 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     click.echo(f"  Ecosystem admin: {result.admin.email}  password: {result.admin.password}")
     for member in result.members:
         click.echo(f"  Member ({member.name}): {member.email}  password: {member.password}")
-    click.echo("The passwords are shown only now; other demo people are listed profiles without accounts.")
+    click.echo("The passwords are shown only now. Some other demo people have joined (their passwords are not "
+               "known) and take part in introductions; the rest are listed profiles without accounts.")
 
 
 def register(app: Flask) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -188,13 +188,14 @@ def withdraw_broker_request(session: Session, requester: Person, request_id: int
 
 
 def record_suggestions(session: Session, broker_person_id: int | None,
-                       pairs: Iterable[tuple[int, int, float]]) -> int:
+                       pairs: Iterable[tuple[int, int, float]], *, created_at: datetime | None = None) -> int:
     """Record a batch's suggested pairs (the pipeline's first stage); returns how many were recorded.
 
     Pairs are stored low id first; a pair twice in one batch, or a person paired with themselves, is
-    skipped. `broker_person_id` may be None for a batch run from the command line.
+    skipped. `broker_person_id` may be None for a batch run from the command line. `created_at`
+    (default now) lets the demo date past batches.
     """
-    now, seen, count = utcnow(), set(), 0
+    now, seen, count = created_at or utcnow(), set(), 0
     for a_id, b_id, score in pairs:
         low, high = sorted((int(a_id), int(b_id)))
         if low == high or (low, high) in seen:
