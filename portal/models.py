@@ -1,6 +1,7 @@
 """Import every feature's models so that metadata (Alembic, tests) sees all tables."""
 
 from portal.admin.models import SiteSetting  # noqa: F401
+from portal.auth.federation.models import CompanyIdentityProvider, FederatedIdentity, FederationDomain  # noqa: F401
 from portal.auth.models import User  # noqa: F401
 from portal.auth.provider.models import AuthorizationCode, Consent, IssuedToken, OAuthClient, SigningKey  # noqa: F401
 from portal.broker.models import BrokerBatch, BrokerBatchItem  # noqa: F401

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from portal.auth import services
+from portal.auth.federation import services as federation
+from portal.auth.federation.forms import CompanySignInForm
 from portal.auth.forms import (
     PASSWORD_HINT,
     ChangePasswordForm,
@@ -156,6 +158,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(db.session, form.email.data, form.password.data)
+            federation.refuse_password_login(db.session, user)  # its domain may require company sign-in
         except services.AccountNotVerified as error:
             form.form_errors.append(error.message)
             resend_form = EmailOnlyForm(formdata=None, email=form.email.data)
@@ -171,7 +174,8 @@ def login():
     form.next.data = target or ""
     if request.method == "GET" and not form.email.data:  # an OpenID client's login_hint prefills the address
         form.email.data = (request.args.get("login_hint") or "").strip()[:254] or None
-    return render_template("auth/login.html", form=form, resend_form=resend_form)
+    sso_form = CompanySignInForm(formdata=None, email=form.email.data, next=form.next.data)
+    return render_template("auth/login.html", form=form, resend_form=resend_form, sso_form=sso_form)
 
 
 @bp.route("/logout", methods=["POST"])

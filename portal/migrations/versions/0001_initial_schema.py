@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:26:02.791994
+Create Date: 2026-12-01 23:53:33.138560
 """
 from alembic import op
 import sqlalchemy as sa
@@ -155,6 +155,20 @@ def upgrade() -> None:
     with op.batch_alter_table('company_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_company_tags_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('federation_providers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('issuer', sa.String(length=500), nullable=False),
+    sa.Column('client_id', sa.String(length=255), nullable=False),
+    sa.Column('client_secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('claim_mapping', sa.JSON(), nullable=False),
+    sa.Column('button_label', sa.String(length=120), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_federation_providers_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_providers')),
+    sa.UniqueConstraint('company_id', name=op.f('uq_federation_providers_company_id'))
+    )
     op.create_table('oauth_authorization_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
@@ -306,6 +320,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_connections_person_b_id'), ['person_b_id'], unique=False)
+
+    op.create_table('federated_identities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('linked_by', sa.String(length=16), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['provider_id'], ['federation_providers.id'], name=op.f('fk_federated_identities_provider_id_federation_providers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_federated_identities_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_federated_identities')),
+    sa.UniqueConstraint('provider_id', 'subject', name=op.f('uq_federated_identities_provider_id'))
+    )
+    with op.batch_alter_table('federated_identities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_federated_identities_user_id'), ['user_id'], unique=False)
+
+    op.create_table('federation_domains',
+    sa.Column('domain', sa.String(length=253), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('require_sso', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['federation_providers.id'], name=op.f('fk_federation_domains_provider_id_federation_providers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('domain', name=op.f('pk_federation_domains'))
+    )
+    with op.batch_alter_table('federation_domains', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_federation_domains_provider_id'), ['provider_id'], unique=False)
 
     op.create_table('forum_groups',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -971,6 +1011,14 @@ def downgrade() -> None:
 
     op.drop_table('forum_moderation_log')
     op.drop_table('forum_groups')
+    with op.batch_alter_table('federation_domains', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_federation_domains_provider_id'))
+
+    op.drop_table('federation_domains')
+    with op.batch_alter_table('federated_identities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_federated_identities_user_id'))
+
+    op.drop_table('federated_identities')
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_connections_person_b_id'))
 
@@ -1011,6 +1059,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_oauth_authorization_codes_client_id'))
 
     op.drop_table('oauth_authorization_codes')
+    op.drop_table('federation_providers')
     with op.batch_alter_table('company_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_tags_tag_id'))
 
