@@ -156,6 +156,13 @@ class PortalEndSession(EndSessionEndpoint):
     def get_algorithms(self):
         return list(keys.ALGORITHMS)
 
+    def resolve_client_from_id_token_claims(self, id_token_claims):
+        # Our ID tokens carry aud as a one-element list; Authlib only resolves a plain string.
+        aud = id_token_claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        return self.server.query_client(aud) if isinstance(aud, str) else None
+
     def end_session(self, end_session_request):
         logout_user()
         session_auth.forget_authentication()
