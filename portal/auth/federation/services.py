@@ -295,9 +295,9 @@ def provision(session: Session, provider: CompanyIdentityProvider, claims: dict,
 
     fields = mapped_profile(claims, provider.claim_mapping or {})
     # register_account claims an imported or invited profile with this address and applies an open
-    # invitation; the random password it hashes is replaced at once by a hash nothing verifies against.
-    user = register_account(session, fields["name"], email, secrets.token_urlsafe(32), verified=True)
-    user.password_hash = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
+    # invitation; the password hash it stores is one nothing verifies against.
+    user = register_account(session, fields["name"], email, "", verified=True,
+                            password_hash=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16))
     person = person_for_user(session, user.id)
     extra = {key: fields[key] for key in ("job_title", "headline") if fields[key]}
     if extra:
