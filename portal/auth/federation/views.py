@@ -9,6 +9,7 @@ callback of another provider than the one the flow was started with is refused (
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -37,9 +38,18 @@ MAX_FLOWS = 3
 
 
 @bp.record_once
-def _open_while_members_only(_state) -> None:
+def _setup(state) -> None:
     # Signing in must work when the portal is members-only and nobody is logged in yet.
     OPEN_ENDPOINTS.update({"federation.start", "federation.callback", "federation.link"})
+    # Settings from the environment unless the app's config already has them (tests set them).
+    config = state.app.config
+    config.setdefault("FEDERATION_ALLOW_HTTP_LOOPBACK",
+                      os.environ.get("PORTAL_FEDERATION_ALLOW_HTTP_LOOPBACK", "") in ("1", "true", "on"))
+    raw_timeout = os.environ.get("PORTAL_FEDERATION_HTTP_TIMEOUT") or "5"
+    try:
+        config.setdefault("FEDERATION_HTTP_TIMEOUT", float(raw_timeout))
+    except ValueError:
+        raise RuntimeError(f"PORTAL_FEDERATION_HTTP_TIMEOUT must be a number of seconds, not {raw_timeout!r}") from None
 
 
 def directory() -> client.ProviderDirectory:
