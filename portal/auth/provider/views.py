@@ -10,21 +10,20 @@ from urllib.parse import urlencode
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 
 from portal.auth import session_auth
 from portal.auth.models import User
-from portal.auth.provider import claims, consent, keys, tokens
+from portal.auth.provider import claims, client_views, consent, keys, tokens  # noqa: F401 - client pages
+from portal.auth.provider.blueprint import bp
 from portal.auth.provider.clients import client_by_client_id
 from portal.auth.provider.metadata import discovery_document
 from portal.auth.provider.server import authorization_server
 from portal.auth.provider.settings import current_settings, issuer, profile_links
 from portal.db import db
 from portal.extensions import csrf
-
-bp = Blueprint("provider", __name__)
 
 # Set when the provider sends someone to log in (prompt=login, max_age, no session): a login
 # after this moment satisfies the request that asked for it.
