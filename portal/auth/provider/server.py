@@ -7,6 +7,7 @@ The server lives in app.extensions (not a module global) so that two apps in one
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -168,10 +169,20 @@ class PortalEndSession(EndSessionEndpoint):
         session_auth.forget_authentication()
 
 
+def _from_environment(name: str, default):
+    """Token lifetimes may be set in the environment (seconds, above 0); bad values stop start-up."""
+    raw = os.environ.get(name)
+    if raw is None or not isinstance(default, int) or not raw.strip():
+        return default
+    if not raw.strip().isdigit() or int(raw) <= 0:
+        raise SystemExit(f"{name}={raw!r}: expected a whole number of seconds above 0")
+    return int(raw)
+
+
 def init_app(app: Flask) -> None:
     """Create the app's authorization server and register grants and endpoints."""
     for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+        app.config.setdefault(name, _from_environment(name, value))
     # Authlib logs issued tokens at DEBUG ("Issue token %r"): keep its logs above that.
     logging.getLogger("authlib").setLevel(logging.INFO)
     server = PortalAuthorizationServer()
