@@ -96,8 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(introductions_bp)
     app.register_blueprint(broker_bp)
     app.register_blueprint(health_bp)
-    from portal.auth.federation.views import bp as federation_bp; app.register_blueprint(federation_bp)  # noqa: E702, I001
+    from portal.partnerships import system_views, views as partnership_views  # noqa: E402, F401, I001 - routes of one blueprint
+    app.register_blueprint(partnership_views.bp)
     from portal.auth.provider.views import bp as provider_bp; app.register_blueprint(provider_bp)  # noqa: E702, I001
+    from portal.auth.federation.views import bp as federation_bp; app.register_blueprint(federation_bp)  # noqa: E702, I001
 
 
 def _register_cli(app: Flask) -> None:

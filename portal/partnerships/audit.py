@@ -28,7 +28,6 @@ ACTIONS = {
     "system.client_created": "System OAuth client created",
     "system.client_secret_replaced": "System client secret replaced",
     "entitlement.defined": "Entitlement defined",
-    "entitlement.changed": "Entitlement changed",
     "entitlement.removed": "Entitlement removed",
     "grant.added": "Entitlement granted",
     "grant.revoked": "Grant removed",
