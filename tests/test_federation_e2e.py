@@ -26,6 +26,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.companies.services import set_company_domains
 from portal.db import db
+from portal.extensions import limiter
 from portal.migrate import upgrade
 from portal.profiles.services import person_for_user
 from tests.test_auth_support import fast_password_hashing  # noqa: F401 - autouse fixture
@@ -97,10 +98,14 @@ def submit(browser: requests.Session, response: requests.Response, action_part: 
 
 @pytest.fixture
 def portals(tmp_path):
+    # Flask-Limiter keeps its settings on the one shared Limiter, not per app: the last init_app
+    # (ours, with limits off) would switch the suite's rate limits off. Put them back afterwards.
+    saved = {key: (dict(value) if isinstance(value, dict) else value) for key, value in limiter.__dict__.items()}
     rp, idp = Portal(tmp_path, "rp"), Portal(tmp_path, "idp")
     yield rp, idp
     rp.stop()
     idp.stop()
+    limiter.__dict__.update(saved)
 
 
 def _setup(rp: Portal, idp: Portal) -> dict:
