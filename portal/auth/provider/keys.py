@@ -111,9 +111,20 @@ def jwks(session: Session) -> dict:
     return {"keys": [dict(row.public_jwk) for row in published_keys(session)]}
 
 
+_key_sets: dict[tuple[str, ...], KeySet] = {}
+
+
 def verification_keys(session: Session) -> KeySet:
-    """The published public keys as a joserfc KeySet, for verifying our own tokens."""
-    return KeySet.import_key_set(jwks(session))
+    """The published public keys as a joserfc KeySet, for verifying our own tokens. Parsed key
+    sets are cached by their kids (a kid never changes its key), so only the query remains."""
+    published = jwks(session)
+    kids = tuple(key["kid"] for key in published["keys"])
+    key_set = _key_sets.get(kids)
+    if key_set is None:
+        if len(_key_sets) > 16:
+            _key_sets.clear()
+        key_set = _key_sets[kids] = KeySet.import_key_set(published)
+    return key_set
 
 
 def rotate(session: Session, secret_key: str, *, max_token_seconds: int) -> list[SigningKey]:
