@@ -179,3 +179,24 @@ def test_forms_need_the_csrf_token(app, client, session, world):
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400 and session.scalar(select(Partnership)) is None
     assert 'name="csrf_token"' in page
+
+
+def test_propose_form_offers_accepted_introductions(client, session, world):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.introductions.models import Introduction
+
+    intro = Introduction(a_id=world["plain"].id, b_id=world["bob"].id, status="accepted", decided_at=utcnow(),
+                         expires_at=utcnow() + timedelta(days=14))
+    session.add(intro)
+    session.commit()
+    login(client, world["alice_user"])
+    form = _page(client, f"/partnerships/propose?company={world['beta'].id}")
+    assert "Dan Member and Beta &lt;script&gt;" in form and f'selected value="{world["beta"].id}"' in form
+    response = client.post("/partnerships/propose", data={"company": world["beta"].id, "kind": "co-sell",
+                                                          "introduction": intro.id})
+    assert response.status_code == 302
+    assert session.scalar(select(Partnership.introduction_id)) == intro.id
+    login(client, world["bob_user"])
+    assert "from an introduction" in _page(client, "/partnerships/")

@@ -215,3 +215,31 @@ def test_org_claims_and_record_audit(session, world):
     entry = session.scalars(select(PartnerAuditEntry).order_by(PartnerAuditEntry.id.desc())).first()
     assert {entry.company_id, entry.other_company_id} == {world["alpha"].id, world["beta"].id}
     assert isinstance(entry.details["at"], str)
+
+
+def _accepted_introduction(session, a, b):
+    from portal.introductions.models import Introduction
+
+    intro = Introduction(a_id=a.id, b_id=b.id, status="accepted", expires_at=utcnow() + timedelta(days=14),
+                         decided_at=utcnow(), a_answer="accepted", b_answer="accepted")
+    session.add(intro)
+    session.flush()
+    return intro
+
+
+def test_a_partnership_links_to_the_introduction_that_led_to_it(session, world):
+    from portal.introductions.company_links import accepted_introductions_of_company
+
+    _, dan = member_of(session, world["alpha"], "Dan")
+    intro = _accepted_introduction(session, dan, world["bob"])
+    other = _accepted_introduction(session, dan, world["carol"])
+    found = accepted_introductions_of_company(session, world["alpha"].id, world["beta"].id)
+    assert [(i.id, i.own_person_name, i.other_person_name) for i in found] == [(intro.id, "Dan", "Beta Admin")]
+    assert {i.id for i in accepted_introductions_of_company(session, world["alpha"].id)} == {intro.id, other.id}
+    with pytest.raises(DomainError) as info:  # an introduction with someone at another company
+        services.propose(session, world["alice"], world["beta"].id, "services", introduction_id=other.id)
+    assert info.value.field == "introduction"
+    p = services.propose(session, world["alice"], world["beta"].id, "services", introduction_id=intro.id)
+    assert p.introduction_id == intro.id
+    entry = session.scalars(select(PartnerAuditEntry).order_by(PartnerAuditEntry.id.desc())).first()
+    assert entry.details["introduction_id"] == intro.id
