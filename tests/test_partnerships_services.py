@@ -243,3 +243,18 @@ def test_a_partnership_links_to_the_introduction_that_led_to_it(session, world):
     assert p.introduction_id == intro.id
     entry = session.scalars(select(PartnerAuditEntry).order_by(PartnerAuditEntry.id.desc())).first()
     assert entry.details["introduction_id"] == intro.id
+
+
+def test_ending_one_of_two_partnerships_keeps_what_the_other_gives(session, world):
+    system, ents = _orders_system(session, world, "orders:read", "catalog:read")
+    reseller = _partners(session, world, "reseller")
+    _partners(session, world, "integration")
+    grants.grant(session, world["alice"], system, ents["orders:read"], kind="reseller")
+    grants.grant(session, world["alice"], system, ents["catalog:read"], kind="integration")
+    grants.grant(session, world["alice"], system, ents["catalog:read"], company_id=world["beta"].id)
+    issued = utcnow() - timedelta(seconds=5)
+    services.end(session, world["bob"], reseller.id)
+    assert claims.entitlements_for(session, world["beta"].id, AUD) == ["catalog:read"]
+    assert claims.entitlements_still_granted(session, world["beta"].id, AUD, ["catalog:read"], issued)
+    assert not claims.entitlements_still_granted(session, world["beta"].id, AUD, ["orders:read"], issued)
+    assert [r.target for r in grants.grants_of(session, system)].count("Beta") == 1  # still partners
