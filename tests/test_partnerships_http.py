@@ -200,3 +200,17 @@ def test_propose_form_offers_accepted_introductions(client, session, world):
     assert session.scalar(select(Partnership.introduction_id)) == intro.id
     login(client, world["bob_user"])
     assert "from an introduction" in _page(client, "/partnerships/")
+
+
+def test_audit_log_is_paginated(client, session, world):
+    from portal.partnerships.claims import record_audit
+
+    for n in range(60):
+        record_audit(session, actor_person_id=world["alice"].id, action="token.issued", subject=f"client:c{n}",
+                     details={"company_id": world["alpha"].id})
+    session.commit()
+    login(client, world["alice_user"])
+    first = _page(client, "/partnerships/audit")
+    assert "Page 1 of 2" in first and "client:c59" in first and "client:c0<" not in first
+    second = _page(client, "/partnerships/audit?page=2")
+    assert "client:c0<" in second
