@@ -206,3 +206,25 @@ def test_authorize_by_post(client, session):
     response = client.post("/oauth/authorize", data=authorize_params(rp, scope="openid"))
     query = query_of(response.headers["Location"])
     assert exchange(client, rp, secret, query["code"]).status_code == 200
+
+
+def test_id_token_hint_for_someone_else_with_prompt_none_is_login_required(client, session, tokens):
+    _user, _person, rp, _secret, body = tokens
+    other, _ = member(session, email="other@example.org", company=False)
+    grant_consent(session, other, rp, ["openid"])
+    log_in(client, other)
+    response = client.get("/oauth/authorize", query_string=authorize_params(
+        rp, scope="openid", prompt="none", id_token_hint=body["id_token"], nonce="hint-1"))
+    assert query_of(response.headers["Location"])["error"] == "login_required"
+
+
+def test_protocol_endpoints_stay_open_on_a_members_only_portal(client, session):
+    from portal.admin.services import set_members_only
+
+    set_members_only(session, True)
+    session.commit()
+    assert client.get("/.well-known/openid-configuration").status_code == 200
+    assert client.get("/oauth/jwks").status_code == 200
+    token = client.post("/oauth/token", data={"grant_type": "client_credentials"})
+    assert token.get_json()["error"] == "invalid_client"  # the token endpoint answered, not the gate
+    assert client.get("/oauth/clients").status_code == 302  # pages still need a login

@@ -13,6 +13,8 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
+from joserfc import jwt
+from joserfc.errors import JoseError
 
 from portal.auth import session_auth
 from portal.auth.models import User
@@ -106,6 +108,19 @@ def _max_age(params) -> int | None:
     return int(raw)
 
 
+def _hinted_subject(id_token_hint: str | None) -> str | None:
+    """The `sub` of an ID token we issued (expired ones too: a hint, not a credential), or None."""
+    if not id_token_hint:
+        return None
+    try:
+        decoded = jwt.decode(id_token_hint, keys.verification_keys(db.session), algorithms=list(keys.ALGORITHMS))
+    except (JoseError, ValueError, TypeError):
+        return None
+    if decoded.claims.get("iss") != issuer():
+        return None
+    return str(decoded.claims.get("sub")) if decoded.claims.get("sub") is not None else None
+
+
 def _issue_code(server, grant, user):
     response = server.create_authorization_response(grant=grant, grant_user=user)
     db.commit()
@@ -154,7 +169,9 @@ def authorize():
         return _login_redirect(params, force=False)  # prompt=none without a session: Authlib raised above
     auth_at = session_auth.auth_time()
     too_old = max_age is not None and (auth_at is None or time.time() - auth_at > max_age)
-    if ("login" in prompts or too_old) and not _fresh_login():
+    # id_token_hint naming someone else than the logged-in person: they must log in as that person.
+    other_person = _hinted_subject(params.get("id_token_hint")) not in (None, claims.subject(user))
+    if ("login" in prompts or too_old or other_person) and not _fresh_login():
         if "none" in prompts:
             return _error_response(server, LoginRequiredError(redirect_uri=redirect_uri, state=state))
         return _login_redirect(params, force=True)
