@@ -59,7 +59,7 @@ def test_suggest_propose_and_follow_the_pipeline(page, ecosystem):
             problems[page.url] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
 
     page.goto("/login")
-    page.get_by_label("Email").fill(ADMIN)
+    page.get_by_label("Email", exact=True).fill(ADMIN)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()

@@ -41,7 +41,7 @@ def seeded(live_server):
 def test_sign_up_verify_fill_profile_and_find_yourself(page, live_server, seeded):
     page.goto("/signup")
     page.get_by_label("Name", exact=True).fill("Łukasz Browser")
-    page.get_by_label("Email").fill("lukasz@browser.example")
+    page.get_by_label("Email", exact=True).fill("lukasz@browser.example")
     page.get_by_label("Password", exact=True).fill("a-long-browser-password")
     page.get_by_label(re.compile("Confirm|Repeat", re.I)).fill("a-long-browser-password")
     page.get_by_role("button", name=re.compile("Sign up|Create", re.I)).click()

@@ -29,7 +29,7 @@ def test_admin_segments_the_health_report(page, health_admin):
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (the .ci/run script does)")
     page.goto("/login")
-    page.get_by_label("Email").fill(health_admin)
+    page.get_by_label("Email", exact=True).fill(health_admin)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()

@@ -45,7 +45,7 @@ def people(live_server):
 
 def _log_in(page, email: str) -> None:
     page.goto("/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
