@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import matching; matching.init_app(app)  # noqa: E702, I001 - keep the matching graph current after commit
     from portal import event_relay; event_relay.init_app(app)  # noqa: E702, I001 - other processes' commits via Redis
     from portal.auth import provider; provider.init_app(app)  # noqa: E702, I001 - the OpenID Provider's server
+    from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count
 
 
 def _register_blueprints(app: Flask) -> None:

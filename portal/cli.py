@@ -25,6 +25,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     for module_name in ("portal.auth.cli", "portal.interchange.cli", "portal.demo.cli", "portal.mail.cli",
                         "portal.tags.cli", "portal.clouds.cli", "portal.search.cli", "portal.introductions.cli",
-                        "portal.matching.cli", "portal.broker.cli", "portal.auth.provider.cli"):
+                        "portal.matching.cli", "portal.broker.cli", "portal.auth.provider.cli", "portal.webhooks.cli",
+                        "portal.notifications.cli"):
         module = __import__(module_name, fromlist=["register"])
         module.register(app)

@@ -29,6 +29,7 @@ from portal.introductions.models import (  # noqa: F401
     Message,
 )
 from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.notifications.models import Notification, NotificationPreference  # noqa: F401
 from portal.partnerships.models import (  # noqa: F401
     BackendSystem,
     Entitlement,

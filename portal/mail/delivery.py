@@ -41,6 +41,8 @@ def build_email(message: OutboxMessage, config: Mapping[str, Any]) -> EmailMessa
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at or utcnow())
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    for name, value in (message.headers or {}).items():
+        email[name] = value  # checked and made one line by queue_mail
     email.set_content(message.body_text)
     return email
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, utcnow
@@ -23,3 +23,5 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     # Where the dev transport wrote it (relative to the instance outbox folder).
     file_name: Mapped[str | None] = mapped_column(String(120))
+    # Extra header fields (List-Unsubscribe of notification mail), name -> one-line value.
+    headers: Mapped[dict | None] = mapped_column(JSON)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -11,12 +12,23 @@ from portal.db import queue_event
 from portal.mail.models import OutboxMessage
 from portal.pagination import Page, paginate
 
+# Header fields a caller may add; the rest (From, To, Date, Message-ID...) are the transport's.
+EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Auto-Submitted"})
 
-def queue_mail(session: Session, to_address: str, subject: str, body_text: str) -> OutboxMessage:
-    """Write a message to the outbox in the caller's transaction; it is sent once that commits."""
+
+def queue_mail(session: Session, to_address: str, subject: str, body_text: str, *,
+               headers: Mapping[str, str] | None = None) -> OutboxMessage:
+    """Write a message to the outbox in the caller's transaction; it is sent once that commits.
+    `headers`: extra header fields such as List-Unsubscribe (names from EXTRA_HEADERS only)."""
     # A subject is one header line: line breaks in it would be header injection.
     subject = " ".join((subject or "").split())[:200]
-    message = OutboxMessage(to_address=to_address.strip(), subject=subject, body_text=body_text)
+    extra = None
+    if headers:
+        unknown = set(headers) - EXTRA_HEADERS
+        if unknown:
+            raise ValueError(f"header fields not allowed on outbox mail: {sorted(unknown)}")
+        extra = {name: " ".join(str(value).split()) for name, value in headers.items()}
+    message = OutboxMessage(to_address=to_address.strip(), subject=subject, body_text=body_text, headers=extra)
     session.add(message)
     session.flush()
     queue_event(session, "mail.queued", {"message_id": message.id})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 23:53:33.138560
+Create Date: 2026-12-02 01:47:54.074501
 """
 from alembic import op
 import sqlalchemy as sa
@@ -74,6 +74,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=False),
     sa.Column('file_name', sa.String(length=120), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
@@ -428,6 +429,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_introductions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_introductions_requester_id'), ['requester_id'], unique=False)
         batch_op.create_index('ix_introductions_status_expires', ['status', 'expires_at'], unique=False)
+
+    op.create_table('notification_preferences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('delivery', sa.String(length=16), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_notification_preferences_person_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preferences')),
+    sa.UniqueConstraint('person_id', 'kind', name='uq_notification_preferences_person_kind')
+    )
+    with op.batch_alter_table('notification_preferences', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_preferences_person_id'), ['person_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('actor_person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivery', sa.String(length=16), nullable=False),
+    sa.Column('mailed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['actor_person_id'], ['persons.id'], name=op.f('fk_notifications_actor_person_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_notifications_person_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_digest_waiting', ['delivery', 'mailed_at', 'person_id'], unique=False)
+        batch_op.create_index('ix_notifications_person_id_id', ['person_id', 'id'], unique=False)
+        batch_op.create_index('ix_notifications_person_id_read_at', ['person_id', 'read_at'], unique=False)
 
     op.create_table('oauth_clients',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -990,6 +1024,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_oauth_clients_owner_company_id'))
 
     op.drop_table('oauth_clients')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_person_id_read_at')
+        batch_op.drop_index('ix_notifications_person_id_id')
+        batch_op.drop_index('ix_notifications_digest_waiting')
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('notification_preferences', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_preferences_person_id'))
+
+    op.drop_table('notification_preferences')
     with op.batch_alter_table('introductions', schema=None) as batch_op:
         batch_op.drop_index('ix_introductions_status_expires')
         batch_op.drop_index(batch_op.f('ix_introductions_requester_id'))
