@@ -86,6 +86,14 @@ def from_environment() -> dict:
         "SEARCH_REBUILD_MEMORY_MB": int(os.environ.get("SEARCH_REBUILD_MEMORY_MB", "1024")),
         "MATCHING_HALF_LIFE_DAYS": _number("MATCHING_HALF_LIFE_DAYS", 180.0, positive=True),
         "MATCHING_REBUILD_SECONDS": _number("MATCHING_REBUILD_SECONDS", 6 * 3600.0),
+        # Live updates (portal/realtime): see README "Live updates".
+        "LIVE_MAX_STREAMS": int(_number("LIVE_MAX_STREAMS", 1000, positive=True)),
+        "LIVE_MAX_STREAMS_PER_PERSON": int(_number("LIVE_MAX_STREAMS_PER_PERSON", 10, positive=True)),
+        "LIVE_HEARTBEAT_SECONDS": _number("LIVE_HEARTBEAT_SECONDS", 15.0, positive=True),
+        "LIVE_RETRY_MS": int(_number("LIVE_RETRY_MS", 3000, positive=True)),
+        "LIVE_STREAM_MAX_SECONDS": _number("LIVE_STREAM_MAX_SECONDS", 3600.0, positive=True),
+        "LIVE_POLL_SECONDS": _number("LIVE_POLL_SECONDS", 5.0),
+        "LIVE_LOG_KEEP_SECONDS": _number("LIVE_LOG_KEEP_SECONDS", 24 * 3600.0, positive=True),
     }
 
 

@@ -40,5 +40,6 @@ from portal.partnerships.models import (  # noqa: F401
     Partnership,
 )
 from portal.profiles.models import Connection, ConnectionRequest, Person, PersonLink, PersonTag  # noqa: F401
+from portal.realtime.models import LiveEvent  # noqa: F401
 from portal.search.models import SearchDocumentRow  # noqa: F401
 from portal.tags.models import Tag, TagAlias  # noqa: F401
