@@ -22,7 +22,8 @@ from portal.db import utcnow
 from portal.errors import DomainError
 
 SUPPORTED_SCOPES = ("openid", "profile", "email", "address", "phone", "offline_access", "org", "partnerships",
-                    "entitlements", "ecosystem_roles")
+                    "entitlements", "ecosystem_roles",
+                    "api.read", "feeds.write", "documents.write")  # the integration API's (portal/api/spec.py)
 SIGNING_ALGS = ("RS256", "ES256")
 LOOPBACK_HOSTS = {"localhost"}
 

@@ -23,6 +23,9 @@ SCOPE_DESCRIPTIONS = {
     "partnerships": "Your company's partnerships (partner companies and the kind of relationship)",
     "entitlements": "What your company is entitled to in the system this app calls for you",
     "ecosystem_roles": "Your roles in the ecosystem (member, company admin, ecosystem admin)",
+    "api.read": "Read profiles, companies, forums, search and your recommendations as you see them",
+    "feeds.write": "Post updates into your company's feed",
+    "documents.write": "Publish new versions of your company's documents",
 }
 
 

@@ -14,7 +14,7 @@ from authlib.oauth2.rfc6749 import OAuth2Error, grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
-from flask import g
+from flask import current_app, g
 from sqlalchemy import select
 
 from portal.auth import session_auth
@@ -43,9 +43,16 @@ def requested_audience(request, client) -> str | None:
     value = (request.payload.data.get("resource") or request.payload.data.get("audience") or "").strip()
     if not value:
         return client.audience
-    if value != client.audience and not audience_exists(db.session, value):
+    if value != client.audience and not _portal_resource(value) and not audience_exists(db.session, value):
         raise InvalidTargetError(f"Unknown resource {value!r}.")
     return value
+
+
+def _portal_resource(value: str) -> bool:
+    """The portal's own APIs are resources too: their address on the issuer's base URL, for the
+    paths they register in OIDC_PORTAL_RESOURCE_PATHS (the integration API adds /api/v1)."""
+    base = current_settings().issuer
+    return any(value == base + path for path in current_app.config.get("OIDC_PORTAL_RESOURCE_PATHS", ()))
 
 
 def active_user(user_id: int | None) -> User | None:

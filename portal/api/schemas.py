@@ -1,0 +1,265 @@
+"""The API's request and response shapes as pydantic models.
+
+They are the single source of truth: request bodies and query strings are validated with them
+(unknown fields rejected, no type coercion from JSON), responses are built through them, and the
+OpenAPI document's schemas are their JSON Schema (pydantic emits draft 2020-12, the dialect of
+OpenAPI 3.1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+HttpUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+Verb = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_.-]*$")]
+
+
+class Body(BaseModel):
+    """A request body: strict JSON types and no fields we do not know."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query-string parameters: values arrive as text, so numbers are parsed (not strict); unknown
+    parameters are refused so a typo does not silently change nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+class FieldError(Out):
+    field: str = Field(description="Where the problem is: a dotted path into the body, or a parameter name.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+# --- shared pieces --------------------------------------------------------------------------------
+
+class PageQuery(Query):
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="The next_cursor of the previous page.")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class CompanyRef(Out):
+    id: int
+    slug: str
+    name: str
+    url: str
+
+
+class PersonRef(Out):
+    id: int
+    slug: str
+    name: str
+    url: str
+
+
+class Link(Out):
+    label: str
+    url: str
+
+
+# --- people and companies -------------------------------------------------------------------------
+
+class PersonOut(Out):
+    """A profile as the caller may see it: a field the person hides from the caller is null and
+    named in hidden_fields (the web page leaves it out the same way)."""
+
+    id: int
+    slug: str
+    name: str
+    url: str
+    company: CompanyRef | None
+    company_role: Literal["admin", "member"] | None
+    region: str
+    headline: str | None
+    bio: str | None = Field(description="Markdown source")
+    location: str | None
+    job_title: str | None
+    email: str | None
+    skills: list[str] | None
+    interests: list[str] | None
+    offers: list[str] | None
+    needs: list[str] | None
+    links: list[Link] | None
+    hidden_fields: list[str]
+    updated_at: datetime
+
+
+class CompanyOut(Out):
+    id: int
+    slug: str
+    name: str
+    url: str
+    description: str = Field(description="Markdown source")
+    website: str
+    industry: str
+    region: str
+    size: str
+    partner_type: str
+    verified: bool
+    offers: list[str]
+    needs: list[str]
+    members: list[PersonRef]
+    updated_at: datetime
+
+
+# --- forums ---------------------------------------------------------------------------------------
+
+class CategoryRef(Out):
+    id: int
+    name: str
+    visibility: Literal["public", "members", "group"]
+
+
+class ThreadOut(Out):
+    id: int
+    title: str
+    url: str
+    category: CategoryRef
+    author: PersonRef | None
+    tags: list[str]
+    post_count: int
+    pinned: bool
+    locked: bool
+    accepted_post_id: int | None
+    created_at: datetime
+    last_post_at: datetime
+
+
+class PostOut(Out):
+    """A post; a deleted or hidden one keeps its place and number without its text."""
+
+    id: int
+    number: int
+    url: str
+    author: PersonRef | None
+    body: str | None = Field(description="Markdown source; null when deleted or hidden")
+    body_html: str | None = Field(description="Sanitised HTML rendering; null when deleted or hidden")
+    reply_to_id: int | None
+    deleted: bool
+    hidden: bool
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class PostPage(Out):
+    items: list[PostOut]
+    next_cursor: str | None
+
+
+# --- search and recommendations -------------------------------------------------------------------
+
+class SearchParams(Query):
+    q: Annotated[str, StringConstraints(max_length=200)] = Field("", description="Words, \"phrases\", or, -word")
+    type: Literal["thread", "post", "person", "company"] | None = None
+    tag: Annotated[str, StringConstraints(max_length=64)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class SearchHit(Out):
+    kind: Literal["thread", "post", "person", "company"]
+    title: str
+    url: str
+    snippet_html: str = Field(description="Escaped text with the matched words in <mark> elements")
+    context: str
+    created_at: datetime
+
+
+class SearchResults(Out):
+    items: list[SearchHit]
+    total: int
+    exact: bool = Field(description="false: total is an estimate")
+    suggestion: str | None = Field(description="A corrected query (\"did you mean\")")
+    next_cursor: str | None
+
+
+class RecommendationParams(Query):
+    limit: int = Field(10, ge=1, le=50)
+
+
+class Recommendation(Out):
+    person: PersonRef
+    score: float
+    reasons: list[str]
+
+
+class RecommendationList(Out):
+    items: list[Recommendation]
+
+
+# --- who is calling -------------------------------------------------------------------------------
+
+class Caller(Out):
+    kind: Literal["person", "system"]
+    client_id: str
+    scopes: list[str]
+    company: CompanyRef | None
+    person: PersonRef | None
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+class ActivityIn(Body):
+    """Something that happened in the member's own system, for the company's feed."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    url: HttpUrl
+    summary: Annotated[str, StringConstraints(max_length=2000)] = ""
+    verb: Verb = Field("system.update", description="What kind of event, e.g. pricelist.published")
+
+
+class ActivityOut(Out):
+    id: int
+    verb: str
+    title: str
+    summary: str
+    url: str
+    company: CompanyRef
+    created_at: datetime
+
+
+class DocumentVersionIn(Body):
+    """A new version that lives at an address (to upload a file, send multipart/form-data)."""
+
+    link: HttpUrl
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class DocumentVersionUpload(Body):
+    """multipart/form-data: the file and an optional note."""
+
+    file: bytes = Field(json_schema_extra={"format": "binary", "contentMediaType": "application/octet-stream"})
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class DocumentVersionOut(Out):
+    id: int
+    document_id: int
+    number: int
+    link: str | None
+    file_name: str | None
+    content_type: str | None
+    size: int | None
+    note: str
+    created_at: datetime
