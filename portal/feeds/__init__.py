@@ -1,7 +1,8 @@
 """Follow people, companies, threads, tags and documents; personal and company activity feeds.
 
 `init_app` turns other features' after-commit events into activities (see activities.py) and
-gives templates `my_feed(limit)` for the dashboard.
+gives templates `my_feed(limit)` for the dashboard and `is_following_target(kind, id)` for
+follow buttons on other features' pages.
 """
 
 from __future__ import annotations
@@ -14,3 +15,4 @@ def init_app(app: Flask) -> None:
 
     activities.init_app(app)
     app.add_template_global(dashboard.my_feed)
+    app.add_template_global(dashboard.is_following_target)

@@ -19,3 +19,12 @@ def my_feed(limit: int = 10):
         return None
     page = personal_feed(db.session, viewer_for(db.session, current_user, person), limit=limit)
     return page, present(db.session, page.items)
+
+
+def is_following_target(kind: str, target_id: int) -> bool:
+    """For follow buttons on other features' pages: does the logged-in person follow this?"""
+    from portal.feeds.services import is_following
+    from portal.web import current_person
+
+    person = current_person()
+    return person is not None and is_following(db.session, person.id, kind, target_id)
