@@ -165,6 +165,14 @@ class LiveServer:
         self._thread.join(timeout=5)
 
 
+# Apps served on loopback keep rate limiting on, with limits no test reaches. Flask-Limiter keeps
+# its settings on the one shared Limiter (not per app), so an app made with RATELIMIT_ENABLED=False
+# would switch rate limiting off for every later test of the run (the login 429 tests).
+LIVE_RATE_LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                    "RATELIMIT_LOGIN": "10000/minute", "RATELIMIT_SIGNUP": "10000/minute",
+                    "RATELIMIT_MAIL": "10000/minute"}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     import threading
@@ -176,10 +184,12 @@ def live_server(tmp_path_factory):
     upgrade(url)
     live_app = create_app({
         "TESTING": False, "DATABASE_URL": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "live-secret",
-        "RATELIMIT_ENABLED": False, "DEV_OUTBOX_PAGE": True, "SMTP_HOST": "",
+        "DEV_OUTBOX_PAGE": True, "SMTP_HOST": "", **LIVE_RATE_LIMITS,
     })
     live_app.extensions["portal_search"].rebuild(None, [])
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    # The issuer (OpenID Provider) and mail links name the address clients really reach.
+    live_app.config["SERVER_NAME_FOR_MAIL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     live = LiveServer(live_app, server, thread)

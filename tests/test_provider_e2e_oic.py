@@ -13,6 +13,7 @@ import requests
 
 from portal import create_app
 from portal.migrate import upgrade
+from tests.conftest import LIVE_RATE_LIMITS
 
 oic = pytest.importorskip("oic")
 from oic.oic import Client  # noqa: E402
@@ -31,7 +32,7 @@ def portal_server(tmp_path_factory):
     url = f"sqlite:///{folder / 'live.db'}"
     upgrade(url)
     app = create_app({"TESTING": False, "DATABASE_URL": url, "INSTANCE_PATH": str(folder),
-                      "SECRET_KEY": "oic-live-secret", "RATELIMIT_ENABLED": False, "SMTP_HOST": ""})
+                      "SECRET_KEY": "oic-live-secret", "SMTP_HOST": "", **LIVE_RATE_LIMITS})
     app.extensions["portal_search"].rebuild(None, [])
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
