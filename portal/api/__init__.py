@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
         paths.append(API_PREFIX)
     app.before_request(_routing_problem)
 
-    from portal.api import views  # noqa: F401 - routes on the blueprint
+    from portal.api import views, writes  # noqa: F401 - routes on the blueprint
     from portal.api.blueprint import bp
     from portal.api.spec import OPERATIONS
 

@@ -230,6 +230,8 @@ class ActivityIn(Body):
 
 
 class ActivityOut(Out):
+    """The activity as it now shows in the company's feed."""
+
     id: int
     verb: str
     title: str
@@ -237,6 +239,13 @@ class ActivityOut(Out):
     url: str
     company: CompanyRef
     created_at: datetime
+
+
+class ActivityList(Out):
+    """A page of the company feed, newest first."""
+
+    items: list[ActivityOut]
+    next_cursor: str | None
 
 
 class DocumentVersionIn(Body):
@@ -254,9 +263,13 @@ class DocumentVersionUpload(Body):
 
 
 class DocumentVersionOut(Out):
+    """The version just published."""
+
     id: int
     document_id: int
     number: int
+    url: str = Field(description="The document's page on the portal")
+    file_url: str | None = Field(description="Where the uploaded file is downloaded (members who may see it)")
     link: str | None
     file_name: str | None
     content_type: str | None

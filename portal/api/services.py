@@ -155,6 +155,34 @@ def posts_view(session: Session, thread_id: int, viewer: Viewer, links: Links, *
     return schemas.PostPage(items=items, next_cursor=cursors.encode({"p": page + 1, "s": per_page}) if more else None)
 
 
+def activity_out(activity, company, links: Links) -> schemas.ActivityOut:
+    return schemas.ActivityOut(id=activity.id, verb=activity.verb, title=activity.title, summary=activity.summary,
+                               url=links.absolute(activity.url), company=company_ref(company, links),
+                               created_at=activity.created_at)
+
+
+def company_feed_view(session: Session, slug: str, viewer: Viewer, links: Links, *, cursor: str | None,
+                      limit: int) -> schemas.ActivityList:
+    """The company's feed as the viewer may see it (the feeds service drops what they may not)."""
+    from portal.companies.services import company_by_slug
+    from portal.errors import DomainError
+    from portal.feeds.cursor import decode_cursor
+    from portal.feeds.services import company_feed
+
+    company = company_by_slug(session, slug)
+    if company is None:
+        raise NotFound(f"There is no company {slug!r}.")
+    try:
+        position = decode_cursor(cursor)
+    except DomainError:
+        raise cursors.BadCursor() from None
+    if position is not None and position.activity_id > cursors.INT_MAX:
+        raise cursors.BadCursor()
+    page = company_feed(session, viewer, company.id, cursor=cursor or None, limit=limit)
+    return schemas.ActivityList(items=[activity_out(a, company, links) for a in page.items],
+                                next_cursor=page.next_cursor)
+
+
 # --- search and recommendations -------------------------------------------------------------------
 
 def search_view(session: Session, viewer: Viewer, links: Links, params: schemas.SearchParams) -> schemas.SearchResults:

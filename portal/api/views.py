@@ -10,6 +10,7 @@ from portal.api.auth import require
 from portal.api.blueprint import bp
 from portal.api.problems import ApiProblem
 from portal.api.schemas import (
+    ActivityList,
     Caller,
     CompanyOut,
     PageQuery,
@@ -88,6 +89,15 @@ def person(slug: str):
 def company(slug: str):
     require(READ)
     return answer(services.company_view(db.session, _slug(slug), links()))
+
+
+@operation(bp, "/companies/<slug>/activities", summary="The company's feed, newest first, as the caller may see it",
+           scope=READ, response=ActivityList, query=PageQuery)
+def company_activities(slug: str):
+    caller = require(READ)
+    params = parse_query(PageQuery)
+    return answer(services.company_feed_view(db.session, _slug(slug), caller.viewer, links(), cursor=params.cursor,
+                                             limit=params.limit))
 
 
 @operation(bp, "/threads/<int(max=2147483647):thread_id>", summary="A forum thread the caller may read",
