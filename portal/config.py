@@ -80,6 +80,8 @@ def from_environment() -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "partnermesh"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))),
         "AVATAR_MAX_BYTES": int(os.environ.get("PORTAL_AVATAR_MAX_BYTES", str(1024 * 1024))),
+        "DOCUMENT_MAX_BYTES": int(_number("PORTAL_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, positive=True)),
+        "DOCUMENT_TYPES": os.environ.get("PORTAL_DOCUMENT_TYPES", ""),  # checked by portal.documents.init_app
         "SQL_ECHO": _bool("PORTAL_SQL_ECHO", False),
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", ""),  # default: <instance>/search-index

@@ -7,6 +7,7 @@ from portal.auth.provider.models import AuthorizationCode, Consent, IssuedToken,
 from portal.broker.models import BrokerBatch, BrokerBatchItem  # noqa: F401
 from portal.clouds.models import BucketTerm, PersonTerm, PostTerms  # noqa: F401
 from portal.companies.models import Company, CompanyDomain, CompanyInvitation, CompanyTag  # noqa: F401
+from portal.documents.models import Document, DocumentVersion  # noqa: F401
 from portal.feeds.models import Activity, ActivityTarget, Follow  # noqa: F401
 from portal.forums.models import (  # noqa: F401
     Category,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 01:50:28.388652
+Create Date: 2026-12-02 01:56:50.719110
 """
 from alembic import op
 import sqlalchemy as sa
@@ -335,6 +335,24 @@ def upgrade() -> None:
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_connections_person_b_id'), ['person_b_id'], unique=False)
 
+    op.create_table('documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('visibility', sa.String(length=16), nullable=False),
+    sa.Column('version_count', sa.Integer(), nullable=False),
+    sa.Column('created_by_person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("visibility IN ('members', 'partners', 'staff')", name=op.f('ck_documents_visibility')),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_documents_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_person_id'], ['persons.id'], name=op.f('fk_documents_created_by_person_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'))
+    )
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index('ix_documents_company_updated', ['company_id', 'updated_at'], unique=False)
+
     op.create_table('federated_identities',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('provider_id', sa.Integer(), nullable=False),
@@ -453,6 +471,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_introductions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_introductions_requester_id'), ['requester_id'], unique=False)
         batch_op.create_index('ix_introductions_status_expires', ['status', 'expires_at'], unique=False)
+
+    op.create_table('message_blocks',
+    sa.Column('blocker_id', sa.Integer(), nullable=False),
+    sa.Column('blocked_id', sa.Integer(), nullable=False),
+    sa.Column('after_message_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('blocker_id <> blocked_id', name=op.f('ck_message_blocks_two_people')),
+    sa.ForeignKeyConstraint(['blocked_id'], ['persons.id'], name=op.f('fk_message_blocks_blocked_id_persons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['blocker_id'], ['persons.id'], name=op.f('fk_message_blocks_blocker_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('blocker_id', 'blocked_id', name=op.f('pk_message_blocks'))
+    )
+    with op.batch_alter_table('message_blocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_blocks_blocked_id'), ['blocked_id'], unique=False)
 
     op.create_table('notification_preferences',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -605,6 +636,26 @@ def upgrade() -> None:
     with op.batch_alter_table('person_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_tags_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('webhook_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('event_types', sa.JSON(), nullable=False),
+    sa.Column('secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('disabled_reason', sa.String(length=300), nullable=False),
+    sa.Column('failing_since', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_webhook_subscriptions_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_person_id'], ['persons.id'], name=op.f('fk_webhook_subscriptions_created_by_person_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscriptions'))
+    )
+    with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_subscriptions_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_subscriptions_status'), ['status'], unique=False)
+
     op.create_table('broker_batch_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -627,6 +678,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_broker_batch_items_a_id'), ['a_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_broker_batch_items_b_id'), ['b_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_broker_batch_items_batch_id'), ['batch_id'], unique=False)
+
+    op.create_table('document_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=True),
+    sa.Column('file_name', sa.String(length=255), nullable=True),
+    sa.Column('content_type', sa.String(length=120), nullable=True),
+    sa.Column('size_bytes', sa.Integer(), nullable=True),
+    sa.Column('link_url', sa.String(length=2000), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by_person_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_client_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(file_sha256 IS NULL) <> (link_url IS NULL)', name=op.f('ck_document_versions_file_or_link')),
+    sa.ForeignKeyConstraint(['created_by_person_id'], ['persons.id'], name=op.f('fk_document_versions_created_by_person_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_versions_document_id_documents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_versions')),
+    sa.UniqueConstraint('document_id', 'number', name=op.f('uq_document_versions_document_id'))
+    )
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_versions_file_sha256'), ['file_sha256'], unique=False)
 
     op.create_table('feed_activities',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -709,21 +782,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_introduction_broker_requests_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_introduction_broker_requests_target_id'), ['target_id'], unique=False)
 
-    op.create_table('introduction_conversations',
+    op.create_table('message_conversations',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('introduction_id', sa.Integer(), nullable=False),
-    sa.Column('person_a_id', sa.Integer(), nullable=False),
-    sa.Column('person_b_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('is_group', sa.Boolean(), nullable=False),
+    sa.Column('pair_key', sa.String(length=40), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('introduction_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['introduction_id'], ['introductions.id'], name=op.f('fk_introduction_conversations_introduction_id_introductions'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['person_a_id'], ['persons.id'], name=op.f('fk_introduction_conversations_person_a_id_persons'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['person_b_id'], ['persons.id'], name=op.f('fk_introduction_conversations_person_b_id_persons'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_introduction_conversations')),
-    sa.UniqueConstraint('introduction_id', name=op.f('uq_introduction_conversations_introduction_id'))
+    sa.Column('last_message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['persons.id'], name=op.f('fk_message_conversations_created_by_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['introduction_id'], ['introductions.id'], name=op.f('fk_message_conversations_introduction_id_introductions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_conversations')),
+    sa.UniqueConstraint('introduction_id', name=op.f('uq_message_conversations_introduction_id')),
+    sa.UniqueConstraint('pair_key', name=op.f('uq_message_conversations_pair_key'))
     )
-    with op.batch_alter_table('introduction_conversations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_introduction_conversations_person_a_id'), ['person_a_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_introduction_conversations_person_b_id'), ['person_b_id'], unique=False)
+    with op.batch_alter_table('message_conversations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_conversations_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_conversations_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_conversations_last_message_id'), ['last_message_id'], unique=False)
 
     op.create_table('partner_entitlement_revocations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -782,6 +859,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_partnerships_proposer_company_id'), ['proposer_company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_partnerships_status'), ['status'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscription_id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.String(length=40), nullable=False),
+    sa.Column('event_type', sa.String(length=60), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_attempt_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['subscription_id'], ['webhook_subscriptions.id'], name=op.f('fk_webhook_deliveries_subscription_id_webhook_subscriptions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_webhook_deliveries_message_id'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_webhook_deliveries_log', ['subscription_id', 'id'], unique=False)
+
     op.create_table('feed_activity_targets',
     sa.Column('activity_id', sa.Integer(), nullable=False),
     sa.Column('target_kind', sa.String(length=16), nullable=False),
@@ -821,18 +919,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_forum_threads_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_forum_threads_created_at'), ['created_at'], unique=False)
 
-    op.create_table('introduction_messages',
+    op.create_table('message_participants',
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('joined_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('left_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('visible_after_id', sa.Integer(), nullable=False),
+    sa.Column('last_read_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['message_conversations.id'], name=op.f('fk_message_participants_conversation_id_message_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_message_participants_person_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('conversation_id', 'person_id', name=op.f('pk_message_participants'))
+    )
+    with op.batch_alter_table('message_participants', schema=None) as batch_op:
+        batch_op.create_index('ix_message_participants_person_left', ['person_id', 'left_at'], unique=False)
+
+    op.create_table('messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['persons.id'], name=op.f('fk_introduction_messages_author_id_persons'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['conversation_id'], ['introduction_conversations.id'], name=op.f('fk_introduction_messages_conversation_id_introduction_conversations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_introduction_messages'))
+    sa.ForeignKeyConstraint(['author_id'], ['persons.id'], name=op.f('fk_messages_author_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['message_conversations.id'], name=op.f('fk_messages_conversation_id_message_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
     )
-    with op.batch_alter_table('introduction_messages', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_introduction_messages_conversation_id'), ['conversation_id'], unique=False)
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_messages_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_messages_conversation_id_id', ['conversation_id', 'id'], unique=False)
 
     op.create_table('partner_entitlement_grants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -853,6 +967,21 @@ def upgrade() -> None:
     with op.batch_alter_table('partner_entitlement_grants', schema=None) as batch_op:
         batch_op.create_index('ix_partner_entitlement_grants_active', ['entitlement_id', 'revoked_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_entitlement_grants_grantee_company_id'), ['grantee_company_id'], unique=False)
+
+    op.create_table('webhook_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('delivery_id', sa.Integer(), nullable=False),
+    sa.Column('attempted_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=500), nullable=False),
+    sa.Column('response_snippet', sa.String(length=1000), nullable=False),
+    sa.Column('trigger', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['delivery_id'], ['webhook_deliveries.id'], name=op.f('fk_webhook_attempts_delivery_id_webhook_deliveries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_attempts'))
+    )
+    with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_attempts_delivery_id'), ['delivery_id'], unique=False)
 
     op.create_table('forum_posts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -898,6 +1027,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('forum_thread_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forum_thread_tags_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('message_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolution', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_reports_message_id_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['persons.id'], name=op.f('fk_message_reports_reporter_id_persons'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['persons.id'], name=op.f('fk_message_reports_resolved_by_id_persons'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_reports')),
+    sa.UniqueConstraint('message_id', 'reporter_id', name='one_per_reporter')
+    )
+    with op.batch_alter_table('message_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_reports_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_reports_resolved_at'), ['resolved_at'], unique=False)
 
     op.create_table('cloud_post_terms',
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -998,6 +1147,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cloud_post_terms_author_scope')
 
     op.drop_table('cloud_post_terms')
+    with op.batch_alter_table('message_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_reports_resolved_at'))
+        batch_op.drop_index(batch_op.f('ix_message_reports_message_id'))
+
+    op.drop_table('message_reports')
     with op.batch_alter_table('forum_thread_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_thread_tags_tag_id'))
 
@@ -1008,15 +1162,24 @@ def downgrade() -> None:
         batch_op.drop_index('ix_forum_posts_author_created')
 
     op.drop_table('forum_posts')
+    with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_attempts_delivery_id'))
+
+    op.drop_table('webhook_attempts')
     with op.batch_alter_table('partner_entitlement_grants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partner_entitlement_grants_grantee_company_id'))
         batch_op.drop_index('ix_partner_entitlement_grants_active')
 
     op.drop_table('partner_entitlement_grants')
-    with op.batch_alter_table('introduction_messages', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_introduction_messages_conversation_id'))
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_conversation_id_id')
+        batch_op.drop_index(batch_op.f('ix_messages_author_id'))
 
-    op.drop_table('introduction_messages')
+    op.drop_table('messages')
+    with op.batch_alter_table('message_participants', schema=None) as batch_op:
+        batch_op.drop_index('ix_message_participants_person_left')
+
+    op.drop_table('message_participants')
     with op.batch_alter_table('forum_threads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_threads_created_at'))
         batch_op.drop_index(batch_op.f('ix_forum_threads_category_id'))
@@ -1028,6 +1191,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_feed_activity_targets_feed')
 
     op.drop_table('feed_activity_targets')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_log')
+        batch_op.drop_index('ix_webhook_deliveries_due')
+
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('partnerships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partnerships_status'))
         batch_op.drop_index(batch_op.f('ix_partnerships_proposer_company_id'))
@@ -1043,11 +1211,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_partner_entitlement_revocations_lookup')
 
     op.drop_table('partner_entitlement_revocations')
-    with op.batch_alter_table('introduction_conversations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_introduction_conversations_person_b_id'))
-        batch_op.drop_index(batch_op.f('ix_introduction_conversations_person_a_id'))
+    with op.batch_alter_table('message_conversations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_conversations_last_message_id'))
+        batch_op.drop_index(batch_op.f('ix_message_conversations_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_message_conversations_created_at'))
 
-    op.drop_table('introduction_conversations')
+    op.drop_table('message_conversations')
     with op.batch_alter_table('introduction_broker_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_introduction_broker_requests_target_id'))
         batch_op.drop_index(batch_op.f('ix_introduction_broker_requests_status'))
@@ -1066,12 +1235,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feed_activities_actor_person_id'))
 
     op.drop_table('feed_activities')
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_versions_file_sha256'))
+
+    op.drop_table('document_versions')
     with op.batch_alter_table('broker_batch_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_broker_batch_items_batch_id'))
         batch_op.drop_index(batch_op.f('ix_broker_batch_items_b_id'))
         batch_op.drop_index(batch_op.f('ix_broker_batch_items_a_id'))
 
     op.drop_table('broker_batch_items')
+    with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_subscriptions_status'))
+        batch_op.drop_index(batch_op.f('ix_webhook_subscriptions_company_id'))
+
+    op.drop_table('webhook_subscriptions')
     with op.batch_alter_table('person_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_tags_tag_id'))
 
@@ -1112,6 +1290,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notification_preferences_person_id'))
 
     op.drop_table('notification_preferences')
+    with op.batch_alter_table('message_blocks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_blocks_blocked_id'))
+
+    op.drop_table('message_blocks')
     with op.batch_alter_table('introductions', schema=None) as batch_op:
         batch_op.drop_index('ix_introductions_status_expires')
         batch_op.drop_index(batch_op.f('ix_introductions_requester_id'))
@@ -1145,6 +1327,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_federated_identities_user_id'))
 
     op.drop_table('federated_identities')
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_documents_company_updated')
+
+    op.drop_table('documents')
     with op.batch_alter_table('connections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_connections_person_b_id'))
 
