@@ -15,7 +15,8 @@ from portal.markdown import render_markdown
 # Endpoints reachable while the portal is members-only and nobody is logged in.
 OPEN_ENDPOINTS = {"static", "auth.login", "auth.signup", "auth.verify_email", "auth.resend_verification",
                   "auth.forgot_password", "auth.reset_password", "auth.logout", "mail.outbox",
-                  "mail.outbox_message"}
+                  "mail.outbox_message",
+                  "notifications.unsubscribe_link"}  # one-click unsubscribe from mail, no login (RFC 8058)
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,10 @@
 Events (published after commit) other features subscribe to:
 - "forum.post.changed" {post_id, thread_id, author_id}: created, edited, hidden, restored or deleted
 - "forum.thread.changed" {thread_id}: title, tags, category, pin/lock or deletion changed
-- "forum.mentioned" {post_id, thread_id, author_id, person_ids}: the notification hook for @mentions
+- "forum.mentioned" {post_id, thread_id, author_id, person_ids}: new @mentions in a post
+
+Posts members write (a `viewer` is given) notify the people they mention and the thread's
+participants in the same transaction (notices.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import queue_event, utcnow
 from portal.errors import DomainError
+from portal.forums import notices
 from portal.forums.access import can_post, can_read
 from portal.forums.activity import mark_read
 from portal.forums.mentions import link_mentions
@@ -242,10 +246,11 @@ def create_thread(session: Session, category: Category, author_id: int | None, t
     session.add(thread)
     session.flush()
     set_thread_tags(session, thread, tags)
-    _add_post(session, thread, author_id, body, created_at=when)
+    post = _add_post(session, thread, author_id, body, created_at=when)
     queue_event(session, "forum.thread.changed", {"thread_id": thread.id})
     if viewer is not None and viewer.person_id is not None:
         mark_read(session, viewer.person_id, thread, thread.last_number)  # one's own post is not unread
+        notices.post_written(session, post, thread, newly_mentioned=notices.mentioned_in(session, post), is_new=True)
     return thread
 
 
@@ -266,6 +271,7 @@ def reply(session: Session, thread: Thread, author_id: int | None, body: str, *,
                      created_at=created_at, external_id=external_id)
     if viewer is not None and viewer.person_id is not None:
         mark_read(session, viewer.person_id, thread, post.number)  # one's own post is not unread
+        notices.post_written(session, post, thread, newly_mentioned=notices.mentioned_in(session, post), is_new=True)
     return post
 
 
@@ -296,7 +302,10 @@ def edit_post(session: Session, post: Post, viewer: Viewer, body: str, *, title:
     """Change a post (and the thread title when it is the opening post), keeping the old text."""
     if not can_edit(session, post, viewer):
         raise DomainError("You cannot edit this post.")
-    revise_post(session, post, body, editor_id=viewer.person_id, title=title)
+    mentioned_before = notices.mentioned_in(session, post)
+    if revise_post(session, post, body, editor_id=viewer.person_id, title=title):
+        notices.post_written(session, post, session.get(Thread, post.thread_id), is_new=False,
+                             newly_mentioned=notices.mentioned_in(session, post) - mentioned_before)
     return post
 
 

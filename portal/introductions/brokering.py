@@ -30,6 +30,7 @@ from portal.introductions.models import (
     IntroductionSuggestion,
 )
 from portal.introductions.settings import IntroductionSettings, settings_for
+from portal.notifications.services import notify as notify_in_app
 from portal.profiles.models import Person
 from portal.profiles.services import connection_ids, persons_by_ids
 
@@ -87,6 +88,10 @@ def propose_introduction(session: Session, broker_person_id: int, a_id: int, b_i
                     "Contact details are shared only if you both accept. Accept or decline here "
                     f"(within {settings.expiry_days} days):\n{link}\n")
         rules.notify(session, [person.id], f"{broker.name} suggests you meet {other.name}", body, invite=True)
+        if person.id != requester_id:  # the person asked; the requester already said yes
+            notify_in_app(session, person_ids=[person.id], kind="introduction", actor_person_id=broker.id,
+                          title=f"{broker.name} suggests you meet {other.name}",
+                          url=f"/introductions/{introduction.id}")
     return introduction
 
 

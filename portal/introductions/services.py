@@ -50,6 +50,7 @@ from portal.introductions.pipeline import (  # noqa: F401 - part of this module'
     pipeline_counts,
 )
 from portal.introductions.settings import IntroductionSettings, settings_for
+from portal.notifications.services import notify as notify_in_app
 from portal.profiles.models import Person
 from portal.profiles.services import connect, connection_ids, persons_by_ids
 
@@ -99,6 +100,9 @@ def request_introduction(session: Session, requester: Person, target: Person, no
                  + (f"Their message:\n{note}\n\n" if note else "")
                  + "Contact details are shared only if you accept. Accept or decline here "
                    f"(within {settings.expiry_days} days):\n{settings.link(f'/introductions/{introduction.id}')}\n")
+    # In-app too (the mail above is the proposal itself; notifications add the badge and the digest).
+    notify_in_app(session, person_ids=[target.id], kind="introduction", actor_person_id=requester.id,
+                  title=f"{requester.name} would like to be introduced to you", url=f"/introductions/{introduction.id}")
     return introduction
 
 

@@ -140,6 +140,13 @@ def stop_mail(session: Session, person_id: int, kinds: Iterable[str]) -> list[st
     return sorted(changed)
 
 
+def unsubscribe_person(session: Session, person_id: int, kinds: Iterable[str]) -> list[str]:
+    """What an unsubscribe link does: mail for these kinds stops (they stay on the page)."""
+    if not persons_by_ids(session, [person_id]):
+        raise DomainError("This unsubscribe link belongs to a profile that no longer exists.")
+    return stop_mail(session, person_id, kinds)
+
+
 # --- notifying ----------------------------------------------------------------------------
 
 def notify(session: Session, *, person_ids: Iterable[int], kind: str, title: str, url: str,
