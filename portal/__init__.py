@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import api; api.init_app(app)  # noqa: E702, I001 - /api/v1: scopes, resource audience, 404/405 problems
     from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
     from portal import feeds; feeds.init_app(app)  # noqa: E702, I001 - forum/introduction/partnership events become activities
+    from portal import documents; documents.init_app(app)  # noqa: E702, I001 - upload settings checked at start-up
     from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count
 
 
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.blueprint import bp as api_bp; app.register_blueprint(api_bp)  # noqa: E702, I001
     from portal.realtime.views import bp as live_bp; app.register_blueprint(live_bp)  # noqa: E702, I001
     from portal.feeds.views import bp as feeds_bp; app.register_blueprint(feeds_bp)  # noqa: E702, I001
+    from portal.documents.views import bp as documents_bp; app.register_blueprint(documents_bp)  # noqa: E702, I001
 
 
 def _register_cli(app: Flask) -> None:
