@@ -92,8 +92,12 @@ def signup():
     if current_user.is_authenticated:
         return _home()
     form = SignupForm()
+    sso_refusal = None
     if form.validate_on_submit():
+        sso_refusal = federation.password_account_refusal(db.session, form.email.data)
         try:
+            if sso_refusal:
+                raise DomainError(sso_refusal, field="email")
             user = services.register_account(db.session, form.name.data, form.email.data, form.password.data)
             services.queue_verification_mail(db.session, user, secret_key=_secret(),
                                              link=_mail_link("auth.verify_email"))
@@ -108,7 +112,8 @@ def signup():
             flash(f"Almost done: we sent a link to {user.email}. Open it to confirm your email address "
                   "and log in.", "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/signup.html", form=form, password_hint=PASSWORD_HINT)
+    return render_template("auth/signup.html", form=form, password_hint=PASSWORD_HINT,
+                           sso_refusal=sso_refusal), 400 if sso_refusal else 200
 
 
 @bp.route("/verify/<token>")
@@ -193,21 +198,32 @@ def logout():
 @mail_limit
 def forgot_password():
     form = EmailOnlyForm()
+    sso_refusal = None
     if form.validate_on_submit():
-        services.request_password_reset(db.session, form.email.data, secret_key=_secret(),
-                                        link=_mail_link("auth.reset_password"))
-        db.commit()
-        flash("If an account exists for that address, we sent a link to reset the password. "
-              "It works for one hour.", "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form)
+        sso_refusal = federation.password_account_refusal(db.session, form.email.data)
+        # The same answer whether or not the address has an account (nor whether it is an
+        # ecosystem admin's, who still gets the link).
+        if sso_refusal is None or federation.password_reset_exempt(db.session, form.email.data):
+            services.request_password_reset(db.session, form.email.data, secret_key=_secret(),
+                                            link=_mail_link("auth.reset_password"))
+            db.commit()
+        if sso_refusal is None:
+            flash("If an account exists for that address, we sent a link to reset the password. "
+                  "It works for one hour.", "success")
+            return redirect(url_for("auth.login"))
+        form.email.errors = [*form.email.errors, sso_refusal]
+    return render_template("auth/forgot.html", form=form, sso_refusal=sso_refusal), 400 if sso_refusal else 200
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @mail_limit
 def reset_password(token: str):
-    if services.user_for_reset_token(db.session, _secret(), token) is None:
+    user = services.user_for_reset_token(db.session, _secret(), token)
+    if user is None:
         return render_template("auth/reset_invalid.html"), 400
+    sso_refusal = federation.password_account_refusal(db.session, user.email)
+    if sso_refusal and not user.is_ecosystem_admin:  # a link sent before the domain required company sign-in
+        return render_template("auth/reset_invalid.html", sso_refusal=sso_refusal, email=user.email), 403
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

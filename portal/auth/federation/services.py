@@ -200,6 +200,26 @@ def refuse_password_login(session: Session, user: User) -> None:
         raise SSORequired(SSO_REQUIRED_MESSAGE)
 
 
+def password_account_refusal(session: Session, email: str) -> str | None:
+    """Why `email` may not sign up with a password or reset one, or None when it may: addresses
+    of a domain that requires company sign-in have no password here (the login rule, extended to
+    the two other ways of getting one)."""
+    if sso_required_for(session, email) is None:
+        return None
+    return (f"Addresses at {_domain_of(email)} sign in to PartnerMesh through their company's identity "
+            "provider, so they need no PartnerMesh password: use \u201cContinue with your company's "
+            "sign-in\u201d on the login page.")
+
+
+def password_reset_exempt(session: Session, email: str) -> bool:
+    """Ecosystem admins keep password resets on a domain that requires company sign-in (as for
+    logins: a broken provider must not lock out the people who fix it)."""
+    from portal.auth.services import user_by_email
+
+    user = user_by_email(session, email)
+    return user is not None and user.is_ecosystem_admin
+
+
 # --- Claims ------------------------------------------------------------------------------------
 
 def _claim_text(claims: dict, name: str, limit: int) -> str:

@@ -52,6 +52,12 @@ def _setup(state) -> None:
         raise RuntimeError(f"PORTAL_FEDERATION_HTTP_TIMEOUT must be a number of seconds, not {raw_timeout!r}") from None
 
 
+@bp.app_template_global()
+def company_sign_in_provider(company_id: int) -> CompanyIdentityProvider | None:
+    """The company's identity provider, if any: its company page links to the settings."""
+    return services.provider_for_company(db.session, company_id)
+
+
 def directory() -> client.ProviderDirectory:
     """This app's cache of discovery documents and key sets."""
     ext = current_app.extensions
