@@ -23,14 +23,9 @@ from portal.forums.models import (  # noqa: F401
     ThreadRead,
     ThreadTag,
 )
-from portal.introductions.models import (  # noqa: F401
-    BrokerRequest,
-    Conversation,
-    Introduction,
-    IntroductionSuggestion,
-    Message,
-)
+from portal.introductions.models import BrokerRequest, Introduction, IntroductionSuggestion  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.messages.models import Block, Conversation, Message, MessageReport, Participant  # noqa: F401
 from portal.notifications.models import Notification, NotificationPreference  # noqa: F401
 from portal.partnerships.models import (  # noqa: F401
     BackendSystem,

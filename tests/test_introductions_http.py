@@ -67,16 +67,23 @@ def test_request_accept_and_private_conversation(client, session, people):
     assert response.status_code == 302
     page = client.get(f"/introductions/{intro.id}").get_data(as_text=True)
     assert "ann@example.org" in page and "Only you and Ann Able can read this conversation" in page
-    response = client.post(f"/introductions/{intro.id}/messages", data={"body": "Hi Ann, Tuesday at 10?"})
+    # The conversation is on the messages pages now; the introduction links to it.
+    chat_url = client.get(f"/introductions/{intro.id}/conversation").headers["Location"]
+    assert chat_url.startswith("/messages/") and chat_url in page
+    response = client.post(chat_url, data={"body": "Hi Ann, Tuesday at 10?"})
     assert response.status_code == 302
 
     login(client, ann_user)
     page = client.get(f"/introductions/{intro.id}").get_data(as_text=True)
-    assert "Hi Ann, Tuesday at 10?" in page and "bob@example.org" in page and "Secret Sauce" in page
+    assert "bob@example.org" in page and "Secret Sauce" in page and "1 unread" in page
+    chat = client.get(chat_url).get_data(as_text=True)
+    assert "Hi Ann, Tuesday at 10?" in chat and "Only you and Bob Baker can read this conversation" in chat
 
     login(client, cat_user)
     assert client.get(f"/introductions/{intro.id}").status_code == 404
-    assert client.post(f"/introductions/{intro.id}/messages", data={"body": "me too"}).status_code == 404
+    assert client.get(f"/introductions/{intro.id}/conversation").status_code == 404
+    assert client.get(chat_url).status_code == 404
+    assert client.post(chat_url, data={"body": "me too"}).status_code == 404
     assert client.post(f"/introductions/{intro.id}/answer", data={"decision": "decline"}).status_code == 404
     assert "Tuesday" not in client.get("/introductions/").get_data(as_text=True)
 
@@ -126,15 +133,17 @@ def test_bad_answer_and_message_input(client, session, people):
     login(client, ann_user)
     client.post(f"/introductions/request/{bob.id}", data={"route": "direct"})
     intro = _intro(session, ann, bob)
-    response = client.post(f"/introductions/{intro.id}/messages", data={"body": "too early"})
-    assert response.status_code == 400 and "opens once both" in response.get_data(as_text=True)
+    response = client.get(f"/introductions/{intro.id}/conversation", follow_redirects=True)
+    assert response.request.path == f"/introductions/{intro.id}"
+    assert "opens once both" in response.get_data(as_text=True)
     login(client, bob_user)
     response = client.post(f"/introductions/{intro.id}/answer", data={"decision": "maybe"})
     assert response.status_code == 400 and "Please choose Accept or Decline" in response.get_data(as_text=True)
     response = client.post(f"/introductions/{intro.id}/answer", data={"decision": "decline", "reason": "rude"})
     assert response.status_code == 400
     client.post(f"/introductions/{intro.id}/answer", data={"decision": "accept"})
-    response = client.post(f"/introductions/{intro.id}/messages", data={"body": "   "})
+    chat_url = client.get(f"/introductions/{intro.id}/conversation").headers["Location"]
+    response = client.post(chat_url, data={"body": "   "})
     assert response.status_code == 400 and "Please write a message" in response.get_data(as_text=True)
     response = client.post(f"/introductions/{intro.id}/followup", data={"met": "perhaps"})
     assert response.status_code == 400
@@ -224,13 +233,16 @@ def test_admin_sees_broker_view_without_the_conversation(client, session, people
                                           reasons=["Both active in #edi"])
     for person in (ann, bob):
         services.answer_introduction(session, person, intro.id, accept=True)
-    from portal.introductions.conversation import post_message
+    from portal.introductions.conversation import conversation_for, post_message
     post_message(session, ann, intro.id, "Private hello")
     session.commit()
     login(client, admin_user)
     page = client.get(f"/introductions/{intro.id}").get_data(as_text=True)
     assert "Both active in #edi" in page and "0.750" in page and "Private hello" not in page
+    chat_url = f"/messages/{conversation_for(session, ann, intro.id).id}"
+    assert client.get(chat_url).status_code == 404  # the conversation itself is not the broker's either
     login(client, ann_user)
     page = client.get(f"/introductions/{intro.id}").get_data(as_text=True)
-    assert "Private hello" in page and "Both active in #edi" not in page  # engine reasons are the broker's
+    assert chat_url in page and "Both active in #edi" not in page  # engine reasons are the broker's
+    assert "Private hello" in client.get(chat_url).get_data(as_text=True)
     assert client.get("/introductions/999999").status_code == 404

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
-from portal.introductions.conversation import MESSAGE_MAX
 from portal.introductions.rules import NOTE_MAX
 from portal.introductions.services import DECLINE_REASONS
 
@@ -33,12 +32,6 @@ class AnswerForm(FlaskForm):
                                   *(SelectChoice(code, label) for code, label in DECLINE_REASONS.items())], default="",
                          validators=[Optional()],
                          description="Only this neutral wording is shown to whoever asked.")
-
-
-class MessageForm(FlaskForm):
-    body = TextAreaField("Your message", validators=[DataRequired("Please write a message."),
-                                                     Length(max=MESSAGE_MAX)],
-                         render_kw={"rows": 4, "maxlength": MESSAGE_MAX})
 
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]

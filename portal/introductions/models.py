@@ -1,5 +1,5 @@
-"""Introductions, broker requests, recorded broker suggestions and the private conversation
-that opens once both people accept."""
+"""Introductions, broker requests and recorded broker suggestions. The private conversation that
+opens once both people accept is a one-to-one conversation of portal/messages."""
 
 from __future__ import annotations
 
@@ -107,29 +107,3 @@ class IntroductionSuggestion(Base):
     b_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-class Conversation(Base):
-    """The private conversation of an accepted introduction; only its two people read it."""
-
-    __tablename__ = "introduction_conversations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    introduction_id: Mapped[int] = mapped_column(ForeignKey("introductions.id", ondelete="CASCADE"), unique=True)
-    person_a_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
-    person_b_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    def includes(self, person_id: int) -> bool:
-        return person_id in (self.person_a_id, self.person_b_id)
-
-
-class Message(Base):
-    __tablename__ = "introduction_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("introduction_conversations.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,8 +10,9 @@ from portal.db import db
 from portal.errors import DomainError, NotFound
 from portal.extensions import limiter
 from portal.introductions import conversation, services
-from portal.introductions.forms import BROKER, DIRECT, ActionForm, AnswerForm, FollowupForm, MessageForm, RequestForm
+from portal.introductions.forms import BROKER, DIRECT, ActionForm, AnswerForm, FollowupForm, RequestForm
 from portal.introductions.settings import settings_from
+from portal.messages.services import unread_counts
 from portal.profiles.models import Person
 from portal.profiles.services import person_cards
 from portal.profiles.visibility import viewer_for, visible_fields_for
@@ -31,8 +32,6 @@ def _per_member() -> str:
 
 
 request_limit = limiter.limit(_limit("RATELIMIT_INTRODUCTIONS", "10/hour;3/minute"), key_func=_per_member,
-                              methods=["POST"])
-message_limit = limiter.limit(_limit("RATELIMIT_INTRODUCTION_MESSAGES", "20/minute"), key_func=_per_member,
                               methods=["POST"])
 
 
@@ -127,12 +126,10 @@ def _render_admin_view(introduction_id: int):
     return render_template("introductions/admin_show.html", view=view)
 
 
-def _render_detail(introduction_id: int, *, answer_form=None, message_form=None, followup_form=None,
-                   status: int = 200):
+def _render_detail(introduction_id: int, *, answer_form=None, followup_form=None, status: int = 200):
     """The detail page; a form's errors also show on top when the page has no room for that form
-    (writing to a conversation that has not opened, answering one that was already decided)."""
-    errors = [e for form in (answer_form, message_form, followup_form) if form is not None
-              for e in form.form_errors]
+    (answering an introduction that was already decided)."""
+    errors = [e for form in (answer_form, followup_form) if form is not None for e in form.form_errors]
     me = _me()
     view = _detail_or_404(introduction_id)
     db.commit()  # a lazily expired introduction stays expired
@@ -142,12 +139,15 @@ def _render_detail(introduction_id: int, *, answer_form=None, message_form=None,
     contact = None
     if view.introduction.status == "accepted" and "email" in visible_fields_for(view.other, viewer):
         contact = view.other.email
-    messages = (conversation.conversation_messages(db.session, me, introduction_id)
-                if view.introduction.status == "accepted" else [])
+    # The conversation lives in portal/messages; the page links to it with its unread count.
+    chat, unread = None, 0
+    if view.introduction.status == "accepted":
+        chat = conversation.conversation_for(db.session, me, introduction_id)
+        unread = unread_counts(db.session, me.id).get(chat.id, 0)
     return render_template("introductions/show.html", view=view, card=other_card, contact=contact,
-                           messages=messages, answer_form=answer_form or AnswerForm(),
-                           message_form=message_form or MessageForm(), followup_form=followup_form or FollowupForm(),
-                           action_form=ActionForm(), errors=errors), status
+                           conversation=chat, unread=unread, answer_form=answer_form or AnswerForm(),
+                           followup_form=followup_form or FollowupForm(), action_form=ActionForm(),
+                           errors=errors), status
 
 
 @bp.post("/<int:introduction_id>/answer")
@@ -197,23 +197,18 @@ def withdraw(introduction_id: int):
     return redirect(url_for("introductions.show", introduction_id=introduction_id))
 
 
-@bp.post("/<int:introduction_id>/messages")
+@bp.get("/<int:introduction_id>/conversation")
 @login_required
-@message_limit
-def post_message(introduction_id: int):
-    form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            conversation.post_message(db.session, _me(), introduction_id, form.body.data, settings=_settings())
-            db.commit()
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
-            return redirect(url_for("introductions.show", introduction_id=introduction_id) + "#conversation")
-    return _render_detail(introduction_id, message_form=form, status=400)
+def open_conversation(introduction_id: int):
+    """The introduction's conversation, on the messages pages."""
+    try:
+        chat = conversation.conversation_for(db.session, _me(), introduction_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:  # not accepted (yet)
+        flash(error.message, "info")
+        return redirect(url_for("introductions.show", introduction_id=introduction_id))
+    return redirect(url_for("messages.show", conversation_id=chat.id))
 
 
 @bp.post("/<int:introduction_id>/followup")
