@@ -308,6 +308,19 @@ def test_oidcc_refresh_token(op):
     body = refreshed.get_json()
     assert refreshed.status_code == 200 and body["refresh_token"] != tokens["refresh_token"]
     assert op.userinfo(body["access_token"])["email"] == op.user.email
+    # OpenID Connect Core 12.2: a new ID token, same iss/sub/aud/azp/auth_time, new iat, no nonce.
+    first = verify_with_jwks(op.http, tokens["id_token"]).claims
+    again = verify_with_jwks(op.http, body["id_token"]).claims
+    for claim in ("iss", "sub", "aud", "azp", "auth_time", "email"):
+        assert again[claim] == first[claim], claim
+    assert "nonce" in first and "nonce" not in again and again["iat"] >= first["iat"]
+
+
+def test_oidcc_refresh_token_without_openid_gives_no_id_token(op):
+    tokens = op.tokens("openid email")
+    narrowed = op.http.post("/oauth/token", headers=basic(op.rp, op.secret), data={
+        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "scope": "email"})
+    assert narrowed.status_code == 200 and "id_token" not in narrowed.get_json()
 
 
 def test_oidcc_ensure_request_with_valid_pkce_succeeds(op):

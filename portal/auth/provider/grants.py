@@ -147,6 +147,14 @@ class RefreshTokenGrant(IssuesPortalTokens, grants.RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token):
         """Nothing more: the old refresh token was marked used when presented (rotation)."""
 
+    def create_token_response(self):
+        # Authlib's OpenID extensions hook only into the code grant: OpenID Connect Core 12.2
+        # (an ID token on refresh when the original grant had `openid`) is ours to add.
+        status, token, headers = super().create_token_response()
+        if "openid" in (token.get("scope") or "").split():
+            token["id_token"] = RefreshedIDToken(self.request.refresh_token).encode_id_token(token, self.request)
+        return status, token, headers
+
     def token_grant(self, user, scope, include_refresh_token):
         old = self.request.refresh_token
         return tokens.TokenGrant(
@@ -231,3 +239,24 @@ class PortalOpenIDCode(OpenIDCode):
     def generate_user_info(self, user, scope):
         return claims.user_claims(db.session, user, scope.split(), audience=g.get("oidc_token_audience"),
                                   links=profile_links())
+
+
+class RefreshedIDToken(PortalOpenIDCode):
+    """The ID token of a refresh response (OpenID Connect Core 12.2): the same iss, sub, aud and
+    azp as the original, a new iat and exp, the `auth_time` of the original authentication (not
+    now), and no nonce (there is no authorization request to echo)."""
+
+    def __init__(self, refreshed):
+        super().__init__()
+        self.refreshed = refreshed  # the IssuedToken row whose refresh token was presented
+
+    def get_compatible_claims(self, request):
+        claims = super().get_compatible_claims(request)
+        claims.pop("auth_time", None)  # Authlib fills in "now"
+        if self.refreshed.auth_time is not None:
+            claims["auth_time"] = self.refreshed.auth_time
+        return claims
+
+    def encode_id_token(self, token, request):
+        g.oidc_token_audience = self.refreshed.audience
+        return OpenIDCode.encode_id_token(self, token, request)
