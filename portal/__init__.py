@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import matching; matching.init_app(app)  # noqa: E702, I001 - keep the matching graph current after commit
     from portal import event_relay; event_relay.init_app(app)  # noqa: E702, I001 - other processes' commits via Redis
     from portal.auth import provider; provider.init_app(app)  # noqa: E702, I001 - the OpenID Provider's server
+    from portal import webhooks; webhooks.init_app(app)  # noqa: E702, I001 - webhook deliveries recorded before commit, sent after
     from portal import messages; messages.init_app(app)  # noqa: E702, I001 - "Message" buttons on profiles
     from portal import api; api.init_app(app)  # noqa: E702, I001 - /api/v1: scopes, resource audience, 404/405 problems
     from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(partnership_views.bp)
     from portal.auth.provider.views import bp as provider_bp; app.register_blueprint(provider_bp)  # noqa: E702, I001
     from portal.auth.federation.views import bp as federation_bp; app.register_blueprint(federation_bp)  # noqa: E702, I001
+    from portal.webhooks.views import bp as webhooks_bp; app.register_blueprint(webhooks_bp)  # noqa: E702, I001
     from portal.messages import moderation_views, views as messages_views  # noqa: E402, F401, I001 - routes of one blueprint
     app.register_blueprint(messages_views.bp)
     from portal.notifications.views import bp as notifications_bp; app.register_blueprint(notifications_bp)  # noqa: E702, I001

@@ -39,3 +39,4 @@ from portal.profiles.models import Connection, ConnectionRequest, Person, Person
 from portal.realtime.models import LiveEvent  # noqa: F401
 from portal.search.models import SearchDocumentRow  # noqa: F401
 from portal.tags.models import Tag, TagAlias  # noqa: F401
+from portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription  # noqa: F401

@@ -1,0 +1,224 @@
+"""Sending: signatures a receiver can verify, retries with backoff, giving up, auto-disable, the
+send-time address check and no redirects — against a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from standardwebhooks import Webhook
+
+from portal.db import utcnow
+from portal.webhooks import delivery as sending
+from portal.webhooks import services
+from portal.webhooks.delivery import DeliverySettings, deliver_due, retry_delay
+from portal.webhooks.models import WebhookAttempt, WebhookDelivery
+from tests.test_partnerships_support import company_with_admin
+from tests.test_webhooks_support import TEST_SECRET_KEY, allow_loopback, loopback_policy, running_receiver, subscribe
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(app, monkeypatch):
+    """Nothing is sent after commit: each test calls deliver_due itself, as the CLI does."""
+    allow_loopback(app.config, monkeypatch, sender="off")
+
+
+@pytest.fixture
+def receiver():
+    with running_receiver() as server:
+        yield server
+
+
+def settings(**overrides) -> DeliverySettings:
+    return DeliverySettings(**{"policy": loopback_policy(), "secret_key": TEST_SECRET_KEY, "connect_timeout": 2,
+                               "read_timeout": 2, **overrides})
+
+
+@pytest.fixture
+def alpha(session):
+    _, admin, company = company_with_admin(session, "Alpha Hooks")
+    session.commit()
+    return company, admin
+
+
+def ping(session, company, subscription) -> WebhookDelivery:
+    """Queue a ping without sending it (the test sends with deliver_due)."""
+    found = services.send_ping(session, company.id, subscription.id)
+    session.commit()
+    return found
+
+
+def verify_like_the_readme(secret: str, headers: dict[str, str], body: bytes) -> dict:
+    """The README's verification recipe without any library."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    offered = [s.split(",", 1)[1] for s in headers["webhook-signature"].split() if s.startswith("v1,")]
+    assert any(hmac.compare_digest(expected, s) for s in offered)
+    return json.loads(body)
+
+
+def test_a_delivery_is_signed_so_that_the_standard_library_and_the_readme_recipe_verify_it(session, alpha, receiver):
+    company, _ = alpha
+    subscription, secret = subscribe(session, company, receiver.url, ["partnership.started"])
+    queued = ping(session, company, subscription)
+    result = deliver_due(session, settings())
+    assert result.delivered == 1
+    (request,) = receiver.requests
+    assert request.path == "/hooks/partnermesh?source=test"
+    assert request.headers["webhook-id"] == queued.message_id
+    assert request.headers["partnermesh-event-type"] == "webhook.ping"
+    assert request.headers["content-type"] == "application/json"
+    payload = Webhook(secret).verify(request.body, request.headers)  # raises when the signature is wrong
+    assert payload == verify_like_the_readme(secret, request.headers, request.body)
+    assert payload["id"] == queued.message_id and payload["type"] == "webhook.ping"
+    assert payload["data"]["subscription_id"] == subscription.id and payload["created_at"].endswith("Z")
+    with pytest.raises(Exception, match="signature"):
+        Webhook(secret).verify(request.body.replace(b"test", b"tEst"), request.headers)  # tampered body
+    other_secret = services.roll_secret(session, company.id, subscription.id, secret_key=TEST_SECRET_KEY)
+    with pytest.raises(Exception, match="signature"):
+        Webhook(other_secret).verify(request.body, request.headers)
+    session.expire_all()
+    stored = session.get(WebhookDelivery, queued.id)
+    assert stored.status == "delivered" and stored.last_status_code == 200 and stored.attempts == 1
+    (attempt,) = session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == queued.id)).all()
+    assert attempt.status_code == 200 and attempt.response_snippet == "thanks" and attempt.trigger == "event"
+
+
+def test_the_backoff_grows_exponentially_with_bounded_jitter():
+    nominal = [60, 240, 960, 3840, 15360, 43200, 43200, 43200]
+    rng = random.Random(7)
+    for attempt, expected in enumerate(nominal, start=1):
+        samples = [retry_delay(attempt, rng) for _ in range(200)]
+        assert expected * 0.75 <= min(samples) and max(samples) <= expected * 1.25
+        assert max(samples) - min(samples) > expected * 0.3  # really spread, not a constant
+    # Eight attempts span about thirty hours.
+    assert 25 * 3600 < sum(nominal[:7]) < 32 * 3600
+
+
+def test_failures_are_retried_on_schedule_then_given_up(session, alpha, receiver):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    queued = ping(session, company, subscription)
+    receiver.answer(500, b"database down", times=3)
+    rng = random.Random(1)
+    before = utcnow()
+    assert deliver_due(session, settings(max_attempts=3), rng=rng).failed_attempts == 1
+    session.expire_all()
+    stored = session.get(WebhookDelivery, queued.id)
+    assert stored.status == "pending" and stored.attempts == 1 and stored.last_status_code == 500
+    wait = (stored.next_attempt_at - before).total_seconds()
+    assert 45 <= wait <= 76  # one minute, ±25 %
+    assert deliver_due(session, settings(max_attempts=3), rng=rng).failed_attempts == 0  # not due yet
+
+    for expected_status in ("pending", "failed"):
+        stored.next_attempt_at = utcnow() - timedelta(seconds=1)
+        session.commit()
+        deliver_due(session, settings(max_attempts=3), rng=rng)
+        session.expire_all()
+        stored = session.get(WebhookDelivery, queued.id)
+        assert stored.status == expected_status
+    assert stored.attempts == 3 and stored.next_attempt_at is None
+    attempts = services.attempts_of(session, stored)
+    assert [a.trigger for a in attempts] == ["retry", "retry", "event"]
+    assert all(a.response_snippet == "database down" for a in attempts)
+    assert len(receiver.requests) == 3
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1  # the same message every time
+
+    services.redeliver(session, company.id, subscription.id, stored.id)
+    session.commit()
+    assert deliver_due(session, settings()).delivered == 1
+    assert services.attempts_of(session, stored)[0].trigger == "redeliver"
+
+
+def test_a_subscription_failing_for_days_is_disabled_and_410_disables_at_once(session, alpha, receiver):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    subscription.failing_since = utcnow() - timedelta(days=6)
+    ping(session, company, subscription)
+    receiver.answer(503)
+    deliver_due(session, settings())
+    session.expire_all()
+    assert subscription.status == "disabled" and "failed for 5 days" in subscription.disabled_reason
+    services.set_paused(session, company.id, subscription.id, False)
+    session.commit()
+    assert subscription.status == "active" and subscription.failing_since is None
+    receiver.answer(410, b"gone")
+    deliver_due(session, settings())
+    session.expire_all()
+    assert subscription.status == "disabled" and "410" in subscription.disabled_reason
+    assert services.delivery_log(session, subscription).items[0].status == "pending"  # waits for a resume
+
+
+def test_redirects_are_not_followed(session, alpha, receiver):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    queued = ping(session, company, subscription)
+    receiver.answer(307, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+    deliver_due(session, settings())
+    assert len(receiver.requests) == 1
+    session.expire_all()
+    stored = session.get(WebhookDelivery, queued.id)
+    assert stored.status == "pending" and stored.last_status_code == 307
+    assert "not followed" in stored.last_error
+
+
+def test_the_address_is_checked_again_at_send_time_and_the_checked_address_is_the_one_connected(
+        session, alpha, receiver, monkeypatch):
+    company, _ = alpha
+    port = receiver.server.server_port
+    subscription, _ = subscribe(session, company, f"http://hooks.partner.test:{port}/in", ["partnership.started"],
+                                resolver=lambda host, p: ["127.0.0.1"])
+    # Saved while the name resolved to loopback (allowed in tests); now it resolves elsewhere.
+    queued = ping(session, company, subscription)
+    answers = {"now": ["10.9.8.7"]}
+    deliver_due(session, settings(), resolver=lambda host, p: answers["now"])
+    session.expire_all()
+    stored = session.get(WebhookDelivery, queued.id)
+    assert stored.status == "pending" and "private network" in stored.last_error and not receiver.requests
+
+    answers["now"] = ["127.0.0.1"]
+    stored.next_attempt_at = utcnow()
+    session.commit()
+    assert deliver_due(session, settings(), resolver=lambda host, p: answers["now"]).delivered == 1
+    (request,) = receiver.requests
+    assert request.headers["host"] == f"hooks.partner.test:{port}"  # connected to 127.0.0.1, named as the URL
+
+
+def test_only_one_of_two_senders_claims_a_delivery(session, alpha, receiver):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    queued = ping(session, company, subscription)
+    now = utcnow()
+    assert sending.claim(session, queued.id, 0, now) is True
+    assert sending.claim(session, queued.id, 0, now) is False  # the other sender saw attempts == 0 too
+    session.commit()
+    assert deliver_due(session, settings()).delivered == 0  # leased for a while, not due
+    session.expire_all()
+    assert session.get(WebhookDelivery, queued.id).next_attempt_at > now + timedelta(minutes=4)
+
+
+def test_an_endpoint_that_never_answers_times_out(session, alpha):
+    import socket
+
+    company, _ = alpha
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never answers
+    try:
+        subscription, _ = subscribe(session, company, f"http://127.0.0.1:{silent.getsockname()[1]}/x",
+                                    ["partnership.started"])
+        queued = ping(session, company, subscription)
+        deliver_due(session, settings(read_timeout=0.5))
+    finally:
+        silent.close()
+    session.expire_all()
+    stored = session.get(WebhookDelivery, queued.id)
+    assert stored.status == "pending" and stored.last_status_code is None
+    assert "no answer within 0.5 s" in stored.last_error
