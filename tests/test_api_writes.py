@@ -59,7 +59,8 @@ def test_a_member_system_posts_into_its_company_feed_and_followers_see_it(client
 
 def test_company_feed_pages_by_cursor(client, session, acme, system):
     for n in range(3):
-        assert post_json(client, "/api/v1/activities", {**PRICE_LIST, "title": f"Update {n}"}, system).status_code == 201
+        response = post_json(client, "/api/v1/activities", {**PRICE_LIST, "title": f"Update {n}"}, system)
+        assert response.status_code == 201
     path = f"/api/v1/companies/{acme['company'].slug}/activities"
     first = client.get(path + "?limit=2", headers=system).get_json()
     assert [a["title"] for a in first["items"]] == ["Update 2", "Update 1"]

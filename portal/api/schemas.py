@@ -8,13 +8,31 @@ OpenAPI 3.1).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-HttpUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+# The patterns say what the services accept, so that a request the schema allows is not refused
+# further in (printable ASCII addresses with a host and a valid port; no control characters).
+_PORT = r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+HttpUrl = Annotated[str, StringConstraints(
+    max_length=500, pattern=r"^https?://[A-Za-z0-9.-]+" + _PORT + r"([/?#][\x21-\x5b\x5d-\x7e]*)?$")]
 Verb = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_.-]*$")]
+Title = Annotated[str, StringConstraints(
+    min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")]
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+Note = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")]
+
+
+def _utc(value: datetime) -> datetime:
+    """Stored times are UTC; some come back without their offset (SQLite, the search index).
+    RFC 3339 date-times need one."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
+QueryText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 class Body(BaseModel):
@@ -55,8 +73,7 @@ class Problem(BaseModel):
 # --- shared pieces --------------------------------------------------------------------------------
 
 class PageQuery(Query):
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        None, description="The next_cursor of the previous page.")
+    cursor: QueryText | None = Field(None, description="The next_cursor of the previous page.")
     limit: int = Field(20, ge=1, le=100)
 
 
@@ -103,7 +120,7 @@ class PersonOut(Out):
     needs: list[str] | None
     links: list[Link] | None
     hidden_fields: list[str]
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class CompanyOut(Out):
@@ -121,7 +138,7 @@ class CompanyOut(Out):
     offers: list[str]
     needs: list[str]
     members: list[PersonRef]
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 # --- forums ---------------------------------------------------------------------------------------
@@ -143,8 +160,8 @@ class ThreadOut(Out):
     pinned: bool
     locked: bool
     accepted_post_id: int | None
-    created_at: datetime
-    last_post_at: datetime
+    created_at: Timestamp
+    last_post_at: Timestamp
 
 
 class PostOut(Out):
@@ -159,8 +176,8 @@ class PostOut(Out):
     reply_to_id: int | None
     deleted: bool
     hidden: bool
-    created_at: datetime
-    edited_at: datetime | None
+    created_at: Timestamp
+    edited_at: Timestamp | None
 
 
 class PostPage(Out):
@@ -171,10 +188,10 @@ class PostPage(Out):
 # --- search and recommendations -------------------------------------------------------------------
 
 class SearchParams(Query):
-    q: Annotated[str, StringConstraints(max_length=200)] = Field("", description="Words, \"phrases\", or, -word")
+    q: QueryText = Field("", description="Words, \"phrases\", or, -word")
     type: Literal["thread", "post", "person", "company"] | None = None
-    tag: Annotated[str, StringConstraints(max_length=64)] | None = None
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    tag: Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00]*$")] | None = None
+    cursor: QueryText | None = None
 
 
 class SearchHit(Out):
@@ -183,7 +200,7 @@ class SearchHit(Out):
     url: str
     snippet_html: str = Field(description="Escaped text with the matched words in <mark> elements")
     context: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class SearchResults(Out):
@@ -223,9 +240,9 @@ class Caller(Out):
 class ActivityIn(Body):
     """Something that happened in the member's own system, for the company's feed."""
 
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    title: Title
     url: HttpUrl
-    summary: Annotated[str, StringConstraints(max_length=2000)] = ""
+    summary: Text = ""
     verb: Verb = Field("system.update", description="What kind of event, e.g. pricelist.published")
 
 
@@ -238,7 +255,7 @@ class ActivityOut(Out):
     summary: str
     url: str
     company: CompanyRef
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ActivityList(Out):
@@ -252,14 +269,14 @@ class DocumentVersionIn(Body):
     """A new version that lives at an address (to upload a file, send multipart/form-data)."""
 
     link: HttpUrl
-    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    note: Note = ""
 
 
 class DocumentVersionUpload(Body):
     """multipart/form-data: the file and an optional note."""
 
     file: bytes = Field(json_schema_extra={"format": "binary", "contentMediaType": "application/octet-stream"})
-    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    note: Note = ""
 
 
 class DocumentVersionOut(Out):
@@ -275,4 +292,4 @@ class DocumentVersionOut(Out):
     content_type: str | None
     size: int | None
     note: str
-    created_at: datetime
+    created_at: Timestamp
