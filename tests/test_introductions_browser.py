@@ -110,10 +110,15 @@ def test_ask_accept_and_talk(page, live_server, people):
     conversation = page.get_by_role("region", name="Conversation")
     assert conversation.get_by_text("Only you and Mia Requester can read this conversation").is_visible()
     _assert_accessible(page, problems)
-    conversation.get_by_label("Your message").fill("Hi Mia, happy to help. Tuesday at 10?")
-    conversation.get_by_role("button", name="Send message").click()
+    # The conversation itself is on the messages pages.
+    conversation.get_by_role("link", name="Open the conversation with Mia Requester").click()
     page.wait_for_load_state()
-    intro_url = page.url.split("#")[0]
+    assert page.get_by_text("Only you and Mia Requester can read this conversation").is_visible()
+    page.get_by_label("Your message").fill("Hi Mia, happy to help. Tuesday at 10?")
+    page.get_by_role("button", name="Send message").click()
+    page.wait_for_load_state()
+    chat_url = page.url.split("#")[0]
+    _assert_accessible(page, problems)
     _log_out(page)
 
     # Mia now sees Omar's email (on his profile, through the new connection) and his message.
@@ -124,13 +129,17 @@ def test_ask_accept_and_talk(page, live_server, people):
     assert page.get_by_role("heading", name="Introduced (1)").is_visible()
     page.get_by_role("link", name="Conversation with Omar Offerer").click()
     page.wait_for_load_state()
-    assert page.url.split("#")[0] == intro_url
+    assert page.url.split("#")[0] == chat_url
     assert page.get_by_text("Hi Mia, happy to help. Tuesday at 10?").is_visible()
+    page.get_by_role("link", name="your introduction").click()  # and back to the introduction
+    page.wait_for_load_state()
     assert page.get_by_role("region", name="Contact").get_by_role("link", name=OMAR).is_visible()
+    page.get_by_role("link", name="Open the conversation with Omar Offerer").click()
+    page.wait_for_load_state()
     page.get_by_label("Your message").fill("Tuesday works, see you then.")
     page.get_by_role("button", name="Send message").click()
     page.wait_for_load_state()
-    messages = page.locator(".intro-messages li")
+    messages = page.locator(".message-list li.message")
     assert messages.count() == 2 and "Tuesday works" in messages.nth(1).inner_text()
     # Omar is no longer among the people Mia is told to meet.
     page.goto("/")
