@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
+from portal.documents.services import create_document
 from tests.test_api_support import bearer, company_with_admin, forum, person_token, system_client
 from tests.test_auth_support import fast_password_hashing  # noqa: F401 - autouse fixture
 
@@ -26,6 +27,8 @@ CONFIG = schemathesis.Config.from_dict({
 
 def _real_parameters(path: str, data: dict) -> dict | None:
     """Path parameters naming things that exist, so generated requests also reach the 2xx paths."""
+    if "{document_id}" in path:
+        return {"document_id": data["document"].id}
     if "{thread_id}" in path:
         return {"thread_id": data["thread"].id}
     if path.startswith("/people/"):
@@ -40,7 +43,8 @@ def test_api_answers_every_generated_request_as_documented(app, session, monkeyp
     monkeypatch.setitem(app.config, "API_WRITE_RATELIMIT", "100000 per minute")
     user, person, company = company_with_admin(session)
     client, _secret = system_client(session, company.id, grant_types=("authorization_code", "client_credentials"))
-    data = {**forum(session, person), "person": person, "company": company}
+    document = create_document(session, company.id, title="Reseller price list", actor_person=person)
+    data = {**forum(session, person), "person": person, "company": company, "document": document}
     # A company admin's token with every scope: the write operations can succeed too.
     headers = bearer(person_token(session, user, client, scope="api.read feeds.write documents.write"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)

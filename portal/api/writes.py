@@ -71,6 +71,12 @@ def _upload_fields():
     if errors:
         raise ApiProblem(422, "The form does not match the schema.", errors=errors)
     upload = files["file"]
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > current_app.config["DOCUMENT_MAX_BYTES"]:
+        raise ApiProblem(413, f"The file is larger than the {current_app.config['DOCUMENT_MAX_BYTES']} bytes "
+                              "a document version may have.")
     return store_from_config(current_app.config).receive(upload.filename, upload.stream), form.get("note", "")
 
 
