@@ -29,3 +29,4 @@ def register_commands(app: Flask) -> None:
                         "portal.notifications.cli"):
         module = __import__(module_name, fromlist=["register"])
         module.register(app)
+    from portal.documents import cli as documents_cli; documents_cli.register(app)  # noqa: E702, I001

@@ -232,3 +232,33 @@ def test_feed_items_of_restricted_documents_reach_only_those_who_may_see_them(se
     session.commit()
     assert titles(world["gina"]) == []
     assert len(titles(world["dan"])) == 1
+
+
+def test_prune_command_keeps_referenced_files(session, world, app, runner):
+    from portal.documents.storage import store_from_config
+
+    app_store = store_from_config(app.config)
+    document = _document(session, world)
+    kept = services.publish_version(session, document, actor_person=world["alice"],
+                                    upload=receive(app_store, "kept.pdf", PDF))
+    session.commit()
+    orphan = receive(app_store, "orphan.csv", CSV)
+    orphan.place()
+    for digest in (kept.file_sha256, orphan.sha256):
+        os.utime(app_store.existing_path(digest), (0, 0))
+    result = runner.invoke(args=["documents", "prune", "--older-than", "0"])
+    assert result.exit_code == 0 and "Removed 1 unreferenced file(s)." in result.output
+    assert app_store.existing_path(kept.file_sha256) is not None and app_store.existing_path(orphan.sha256) is None
+    assert runner.invoke(args=["documents", "prune", "--older-than", "-1"]).exit_code != 0
+
+
+def test_allowed_types_come_from_config_and_a_bad_one_stops_start_up(tmp_path):
+    from portal.documents.storage import parse_allowed_types
+
+    assert parse_allowed_types(" PDF, .csv ,pdf") == ("pdf", "csv")
+    assert "docx" in parse_allowed_types("")
+    with pytest.raises(SystemExit, match="PORTAL_DOCUMENT_TYPES: unknown file type.*exe"):
+        parse_allowed_types("pdf,exe")
+    narrow = DocumentStore(tmp_path, max_bytes=1024, allowed=parse_allowed_types("pdf"))
+    with pytest.raises(DomainError, match="allowed: pdf"):
+        receive(narrow, "prices.csv", CSV)

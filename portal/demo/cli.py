@@ -24,8 +24,10 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     from portal.companies.models import Company
     from portal.companies.services import company_by_external_id
     from portal.db import db
+    from portal.demo.documents import build_documents
     from portal.demo.generator import OWNER_ID, build_ecosystem, plan_ecosystem
     from portal.demo.introductions import build_introductions
+    from portal.documents.storage import store_from_config
     from portal.errors import DomainError
 
     session = db.session
@@ -43,6 +45,8 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
         result = build_ecosystem(session, plan)
         set_owner_company(session, company_by_external_id(session, OWNER_ID).id)  # owner staff for health
         result.counts.update(build_introductions(session, plan, result, now=today, seed=seed))
+        result.counts.update(build_documents(session, plan, result, store_from_config(current_app.config),
+                                             now=today, seed=seed))
         session.commit()
     except (DomainError, RuntimeError) as error:
         session.rollback()

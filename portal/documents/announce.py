@@ -41,7 +41,7 @@ def announce_version(session: Session, document: Document, version: DocumentVers
         url=path, summary=version.note, targets=[("document", document.id), ("company", document.company_id)],
         actor_person_id=actor_person_id, actor_company_id=document.company_id,
         actor_client_id=actor_client_id if actor_person is None else None, company_id=document.company_id,
-        audience=audience, source_key=activity_key(version.id),
+        audience=audience, source_key=activity_key(version.id), created_at=version.created_at,
         data={"document_id": document.id, "version_id": version.id, "number": version.number})
     followers = followers_of(session, "document", document.id)
     if audience is not None:

@@ -8,6 +8,7 @@ member system (`actor_client_id`), so nothing here touches Flask: an uploaded fi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, select, update
@@ -103,11 +104,11 @@ def update_document(session: Session, document: Document, *, title: str, descrip
     return document
 
 
-def _next_number(session: Session, document: Document) -> int:
+def _next_number(session: Session, document: Document, published_at: datetime) -> int:
     """Take the next version number; the UPDATE locks the row until commit, so numbers never repeat."""
     number = session.execute(
         update(Document).where(Document.id == document.id)
-        .values(version_count=Document.version_count + 1, updated_at=utcnow())
+        .values(version_count=Document.version_count + 1, updated_at=published_at)
         .returning(Document.version_count)
         .execution_options(synchronize_session=False)).scalar_one()
     session.expire(document, ["version_count", "updated_at"])
@@ -116,10 +117,11 @@ def _next_number(session: Session, document: Document) -> int:
 
 def publish_version(session: Session, document: Document, *, actor_person=None, actor_client_id: str | None = None,
                     upload: ReceivedUpload | None = None, link: str | None = None,
-                    note: str = "") -> DocumentVersion:
+                    note: str = "", published_at: datetime | None = None) -> DocumentVersion:
     """Add the next version (a checked upload or an http(s) link), then announce it in the same
     transaction: feed activity, notifications to followers who may see it, and the
-    "document.version.published" event."""
+    "document.version.published" event. `published_at`: for generated history (the demo); now
+    otherwise."""
     access.require_publisher(session, document.company_id, actor_person=actor_person,
                              actor_client_id=actor_client_id)
     if (upload is None) == (not (link or "").strip()):
@@ -128,8 +130,10 @@ def publish_version(session: Session, document: Document, *, actor_person=None, 
     if len(note) > NOTE_MAX:
         raise DomainError(f"A note can be at most {NOTE_MAX} characters.", field="note")
     link_url = validate_link(link) if upload is None else None
+    published_at = published_at or utcnow()
     version = DocumentVersion(
-        document_id=document.id, number=_next_number(session, document), link_url=link_url, note=note,
+        document_id=document.id, number=_next_number(session, document, published_at), link_url=link_url,
+        note=note, created_at=published_at,
         created_by_person_id=actor_person.id if actor_person is not None else None,
         created_by_client_id=actor_client_id if actor_person is None else None)
     if upload is not None:

@@ -99,7 +99,7 @@ def _publish_from_form(form, document_or_fields, company_id: int):
         else:
             document = document_or_fields
         services.publish_version(db.session, document, actor_person=current_person(), upload=received,
-                                 link=form.link.data if received is None else None, note=form.note.data or "")
+                                 link=form.link.data, note=form.note.data or "")
         db.commit()
     except DomainError as error:
         db.session.rollback()
