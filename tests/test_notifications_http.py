@@ -22,7 +22,7 @@ from portal.notifications.models import Notification
 from portal.notifications.unsubscribe import make_token
 from tests.test_companies_support import login, make_user
 
-NAV_BADGE = re.compile(r'<span class="badge badge-new" id="nav-notifications-count"\s*(hidden)?\s*>(\d+)</span>')
+NAV_BADGE = re.compile(r'<span class="badge nav-count" id="nav-notifications-count"\s*(hidden)?\s*>(\d+)</span>')
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_login_required(client, path):
 
 
 def test_badge_list_open_and_mark_read(client, session, people):
-    (ann_user, ann), (ben_user, ben) = people["ann"], people["ben"]
+    (_, ann), (ben_user, ben) = people["ann"], people["ben"]
     login(client, ben_user)
     assert _badge(client.get("/notifications/").get_data(as_text=True)) == (False, 0)  # hidden at 0
     first, = services.notify(session, person_ids=[ben.id], kind="reply", title="Ann replied in “EDI”",
@@ -163,7 +163,8 @@ def test_one_click_unsubscribe_needs_no_login_and_no_csrf(client, session, peopl
 def test_tampered_unsubscribe_link_is_a_clear_400(client, session, people, mangle):
     _, ben = people["ben"]
     token = mangle(make_token("test-secret", ben.id, "mention"))
-    for response in (client.get(f"/notifications/unsubscribe/{token}"), client.post(f"/notifications/unsubscribe/{token}")):
+    url = f"/notifications/unsubscribe/{token}"
+    for response in (client.get(url), client.post(url)):
         assert response.status_code == 400
         assert "This unsubscribe link is not valid" in response.get_data(as_text=True)
     assert services.preferences(session, ben)["mention"] == "email"
@@ -184,7 +185,7 @@ def _thread_id(response) -> int:
 
 
 def test_a_forum_mention_notifies_once_with_a_mail(client, session, people, forum, outbox_dir):
-    (ann_user, ann), (ben_user, ben), (cat_user, cat) = people["ann"], people["ben"], people["cat"]
+    (ann_user, ann), (ben_user, ben), (_, cat) = people["ann"], people["ben"], people["cat"]
     login(client, ben_user)
     response = client.post(f"/forums/c/{forum['public'].slug}/new",
                            data={"title": "EDI partners in Benelux?", "body": "Anyone doing EDI?"})
@@ -233,18 +234,26 @@ def test_replies_notify_the_thread_author_and_posters(client, session, people, f
 
 def test_private_group_posts_never_reach_outsiders(client, session, people, forum):
     (ann_user, ann), (ben_user, ben), (cat_user, cat) = people["ann"], people["ben"], people["cat"]
+    _, dan = make_user(session, "dan@example.org", name="Dan Outsider")
     forums.set_group_member(session, forum["group"], ben.id, "member")
+    forums.set_group_member(session, forum["group"], cat.id, "member")
     session.commit()
     login(client, ann_user)
     response = client.post(f"/forums/c/{forum['group_category'].slug}/new",
-                           data={"title": "Secret pricing plan", "body": f"@{ben.slug} @{cat.slug} margins are 40%"})
+                           data={"title": "Secret pricing plan", "body": f"@{ben.slug} @{dan.slug} margins are 40%"})
     assert response.status_code == 302
+    thread_id = _thread_id(response)
     assert [n.kind for n in _notifications(session, ben)] == ["mention"]
-    assert _notifications(session, cat) == [] and _mails(session, cat.email) == []
-    # Cat was a participant once (before leaving the group): still no reply notice.
+    assert _notifications(session, dan) == [] and _mails(session, dan.email) == []
+    login(client, cat_user)
+    client.post(f"/forums/t/{thread_id}/reply", data={"body": "Agreed."})
+    # Cat posted in the thread, then left the group: Ben's reply no longer reaches Cat.
+    forums.set_group_member(session, forum["group"], cat.id, None)
+    session.commit()
     login(client, ben_user)
-    client.post(f"/forums/t/{_thread_id(response)}/reply", data={"body": "Agreed."})
-    assert [n.kind for n in _notifications(session, ann)] == ["reply"]
+    client.post(f"/forums/t/{thread_id}/reply", data={"body": "Me too."})
+    assert [n.title for n in _notifications(session, ann)] == ["Cat Cole replied in “Secret pricing plan”",
+                                                              "Ben Baker replied in “Secret pricing plan”"]
     assert _notifications(session, cat) == []
 
 

@@ -70,6 +70,19 @@ def test_mention_mails_right_away_with_one_click_unsubscribe(session, people):
     assert unsubscribe.read_token("test-secret", token) == (people["ben"].id, "mention")
 
 
+def test_a_busy_conversation_mails_once_until_read(session, people):
+    ben = people["ben"]
+    for n in range(3):
+        services.notify(session, person_ids=[ben.id], kind="message", title=f"Message {n} from Ann",
+                        url="/messages/7", actor_person_id=people["ann"].id)
+    assert len(_mail_to(session, ben.email)) == 1 and services.unread_count(session, ben.id) == 3
+    services.notify(session, person_ids=[ben.id], kind="message", title="Cat wrote", url="/messages/8")
+    assert len(_mail_to(session, ben.email)) == 2  # another conversation mails
+    services.mark_read(session, ben, "all")
+    services.notify(session, person_ids=[ben.id], kind="message", title="Message 3 from Ann", url="/messages/7")
+    assert len(_mail_to(session, ben.email)) == 3  # read since: the next one mails again
+
+
 def test_preferences_decide_delivery(session, people):
     ben = people["ben"]
     assert services.preferences(session, ben)["mention"] == EMAIL
@@ -202,5 +215,6 @@ def test_mail_headers_survive_into_the_eml(session, people, outbox_dir):
     assert mail.sent_at is not None
     parsed = BytesParser(policy=policy.default).parsebytes((outbox_dir / mail.file_name).read_bytes())
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert parsed["List-Unsubscribe"].startswith("<http") and "/notifications/unsubscribe/" in parsed["List-Unsubscribe"]
+    assert parsed["List-Unsubscribe"].startswith("<http")
+    assert "/notifications/unsubscribe/" in parsed["List-Unsubscribe"]
     assert parsed["Subject"] == "New message from Ann"

@@ -154,7 +154,8 @@ def notify(session: Session, *, person_ids: Iterable[int], kind: str, title: str
     """Tell these people about something at `url` (a path of this portal).
 
     Skips the actor, people without an account, suspended accounts and people who switched the
-    kind off. Right-away mail goes into the outbox in the caller's transaction. Flushes.
+    kind off. Right-away mail goes into the outbox in the caller's transaction, except to someone
+    mailed about the same url who has not read that yet. Flushes.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -181,16 +182,28 @@ def notify(session: Session, *, person_ids: Iterable[int], kind: str, title: str
     if not created:
         return []
     session.flush()
+    already_mailed = _mailed_and_unread(session, [n.person_id for n in created if n.delivery == EMAIL], kind, url,
+                                        [n.id for n in created])
     settings = None
     for notification in created:
         queue_event(session, "notification.created", {"notification_id": notification.id,
                                                       "person_id": notification.person_id, "kind": kind})
-        if notification.delivery == EMAIL:
+        if notification.delivery == EMAIL and notification.person_id not in already_mailed:
             settings = settings or settings_for(session)
             mails.queue_right_away(session, notification, states[notification.person_id].email, settings)
             notification.mailed_at = now
     session.flush()
     return created
+
+
+def _mailed_and_unread(session: Session, person_ids: list[int], kind: str, url: str, new_ids: list[int]) -> set[int]:
+    """People already mailed about this same page who have not looked at it since: a busy
+    conversation sends one mail until its reader comes by, not one per message."""
+    if not person_ids:
+        return set()
+    return set(session.scalars(select(Notification.person_id).where(
+        Notification.person_id.in_(person_ids), Notification.kind == kind, Notification.url == url,
+        Notification.read_at.is_(None), Notification.mailed_at.is_not(None), Notification.id.not_in(new_ids))))
 
 
 # --- reading ------------------------------------------------------------------------------
