@@ -81,12 +81,32 @@ def handle_events(session: Session, batch: list[dict]) -> list[Activity]:
         if event["event"] == "partnership.changed" and event.get("status") in ("active", "ended"):
             specs += _partnership_specs(session, int(event["partnership_id"]), event["status"],
                                         [int(c) for c in event.get("company_ids", [])])
-    activities = record_activities(session, [s for s in specs if s is not None])
+    activities = record_activities(session, _not_recorded_yet(session, [s for s in specs if s is not None]))
     # A thread opened in this very commit already has its audience: only older ones are re-read.
     new_threads = {int(e["thread_id"]) for e in batch if e["event"] == "forum.post.changed" and e.get("created")}
     threads = {int(e["thread_id"]) for e in batch if e["event"] == "forum.thread.changed"} - new_threads
     forum_activities.refresh_audience(session, changed_posts, threads)
     return activities
+
+
+def _not_recorded_yet(session: Session, specs: list[ActivitySpec]) -> list[ActivitySpec]:
+    """Drop what is already in the feed (a re-run import accepts the same answer again)."""
+    keys = [s.source_key for s in specs if s.source_key]
+    known = set(chunked_scalars(session, select(Activity.source_key), Activity.source_key, keys))
+    seen: set[str] = set()
+    fresh = []
+    for spec in specs:
+        if spec.source_key in known or spec.source_key in seen:
+            continue
+        if spec.source_key:
+            seen.add(spec.source_key)
+        fresh.append(spec)
+    return fresh
+
+
+def chunked_scalars(session: Session, stmt, column, values: list) -> list:
+    """`stmt.where(column IN values)` in chunks (SQLite limits bound parameters per statement)."""
+    return [value for chunk in chunks(values) for value in session.scalars(stmt.where(column.in_(chunk)))]
 
 
 def _pair_spec(session: Session, verb: str, a_id: int, b_id: int, introduction_id: int | None) -> ActivitySpec | None:
@@ -130,7 +150,7 @@ def _partnership_specs(session: Session, partnership_id: int, status: str,
             targets=[("company", partnership.other_company_id(company_id))], company_id=company_id,
             actor_company_id=company_id, actor_person_id=actor if actor and company_id in _company_of(
                 session, actor) else None,
-            source_key=f"partnership:{partnership_id}:{status}"))
+            source_key=f"partnership:{partnership_id}:{status}:{company_id}"))
     return specs
 
 
@@ -163,5 +183,4 @@ def set_group(session: Session, activity_ids: list[int], group_id: int | None, m
 
 
 def activity_ids_for(session: Session, source_keys: list[str]) -> list[int]:
-    return [activity_id for chunk in chunks(source_keys)
-            for activity_id in session.scalars(select(Activity.id).where(Activity.source_key.in_(chunk)))]
+    return chunked_scalars(session, select(Activity.id), Activity.source_key, source_keys)

@@ -3,43 +3,96 @@
 Design (measured in benchmarks/feeds.py): "pull" rather than a per-follower inbox. Each followed
 target has its activities in the index (target_kind, target_id, created_at, activity_id), so the
 newest `limit` of one target below a cursor is one short index range; a page is the newest `limit`
-of the union of those per-target lists. Every activity of the true page is among its target's
-newest `limit`, so the union holds the page and the work is bounded by follows × limit rows,
-however many activities exist and however deep the page. An inbox (one row per follower per
-activity) reads faster still but multiplies writes by the follower count, needs back-filling on
-follow and cleaning on unfollow, and has to be rewritten when a thread moves into a private
-group; the pull query stays under the 50 ms target without that.
+of the union of those per-target lists (every activity of the true page is among its target's
+newest `limit`). The work is bounded by follows × limit index entries, however many activities
+exist and however deep the page. An inbox (one row per follower per activity) reads faster still
+but multiplies every write by the follower count, needs back-filling on follow and cleaning on
+unfollow, and has to be rewritten when a thread moves into a private group.
 
-PostgreSQL runs it as a LATERAL join over the follow list (one statement text, planned once);
-SQLite has no LATERAL, so there it is a UNION ALL of one LIMITed subquery per target.
+Time windows keep that bound small: the query first looks at a short span of time before the
+cursor (most followed targets have nothing there, so each costs one index seek and no rows) and
+widens the span eightfold until the page is full or the span reaches back past the oldest
+activity.
+
+PostgreSQL runs it as a LATERAL join over the target list; SQLite has no LATERAL, so there a
+correlated `rowid IN (… LIMIT n)` subquery per json_each row does the same. Both statement texts
+are constant, whatever the number of targets, so they are prepared once.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import BigInteger, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT, TEXT
 from sqlalchemy.orm import Session
 
 from portal.db import UTCDateTime
 from portal.feeds.cursor import FeedCursor
+from portal.feeds.models import TARGET_KINDS, Activity
 
-FAR_FUTURE = datetime(9999, 1, 1)
+FAR_PAST = datetime(1900, 1, 1, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_ID = 2**62
+FIRST_WINDOW = timedelta(hours=6)
+WIDEN = 8
+FAMILIES = ("forum", "documents", "network", "status")
+
+_KEYSET = ("s.created_at > :lower AND s.created_at <= :c_at AND (s.created_at < :c_at OR s.activity_id < :c_id)"
+           " AND (s.group_id IS NULL OR :all_groups OR s.group_id IN (SELECT value FROM {groups}))"
+           " AND (:all_families OR s.verb_family IN (SELECT value FROM {families}))")
+
+_SQLITE = ("SELECT t.activity_id, t.created_at FROM json_each(:targets) AS f"  # noqa: S608 - constant text
+           " JOIN feed_activity_targets AS t ON t.rowid IN ("
+           " SELECT s.rowid FROM feed_activity_targets AS s"
+           " WHERE s.target_kind = json_extract(f.value, '$[0]') AND s.target_id = json_extract(f.value, '$[1]')"
+           " AND " + _KEYSET.format(groups="json_each(:groups)", families="json_each(:families)") +
+           " ORDER BY s.created_at DESC, s.activity_id DESC LIMIT :n)"
+           " GROUP BY t.activity_id, t.created_at ORDER BY t.created_at DESC, t.activity_id DESC LIMIT :n")
+
+_POSTGRES = ("SELECT DISTINCT ON (x.created_at, x.activity_id) x.activity_id, x.created_at"  # noqa: S608
+             " FROM unnest(:kinds, :ids) AS f(kind, id) CROSS JOIN LATERAL ("
+             " SELECT s.activity_id, s.created_at FROM feed_activity_targets AS s"
+             " WHERE s.target_kind = f.kind AND s.target_id = f.id AND "
+             + _KEYSET.format(groups="unnest(CAST(:groups AS bigint[])) AS g(value)",
+                              families="unnest(CAST(:families AS text[])) AS v(value)") +
+             " ORDER BY s.created_at DESC, s.activity_id DESC LIMIT :n) AS x"
+             " ORDER BY x.created_at DESC, x.activity_id DESC LIMIT :n")
 
 
-def _filters(groups: Collection[int] | None, families: Collection[str] | None, alias: str) -> str:
-    """SQL conditions for private groups and verb families. Values are ints we built and
-    families from a fixed list (checked by the caller), so they are safe to inline."""
-    parts = []
-    if groups is not None:
-        allowed = ",".join(str(int(g)) for g in sorted(groups))
-        parts.append(f"({alias}.group_id IS NULL" + (f" OR {alias}.group_id IN ({allowed}))" if allowed else ")"))
-    if families is not None:
-        parts.append(f"{alias}.verb_family IN ({','.join(repr(str(f)) for f in sorted(families))})")
-    return "".join(f" AND {p}" for p in parts)
+def _statement(postgres: bool):
+    types = [bindparam("c_at", type_=UTCDateTime()), bindparam("lower", type_=UTCDateTime())]
+    if postgres:
+        types += [bindparam("kinds", type_=ARRAY(TEXT)), bindparam("ids", type_=ARRAY(BIGINT)),
+                  bindparam("groups", type_=ARRAY(BIGINT)), bindparam("families", type_=ARRAY(TEXT))]
+    return text(_POSTGRES if postgres else _SQLITE).bindparams(*types).columns(
+        activity_id=BigInteger, created_at=UTCDateTime())
+
+
+_STATEMENTS = {True: _statement(True), False: _statement(False)}
+
+
+def _params(postgres: bool, targets: Sequence[tuple[str, int]], groups: Collection[int] | None,
+            families: Collection[str] | None) -> dict:
+    targets = [(kind, int(target_id)) for kind, target_id in targets if kind in TARGET_KINDS]
+    group_ids = sorted(int(g) for g in groups or ())
+    family_names = sorted(f for f in families or () if f in FAMILIES)
+    params = {"all_groups": groups is None, "all_families": families is None}
+    if postgres:
+        params.update(kinds=[k for k, _ in targets], ids=[i for _, i in targets], groups=group_ids,
+                      families=family_names)
+    else:
+        params.update(targets=json.dumps(targets), groups=json.dumps(group_ids), families=json.dumps(family_names))
+    return params
+
+
+def activity_time_span(session: Session) -> tuple[datetime | None, datetime | None]:
+    """The oldest and newest activity times (two ends of one index)."""
+    oldest = session.scalar(select(func.min(Activity.created_at)))
+    newest = session.scalar(select(func.max(Activity.created_at)))
+    return oldest, newest
 
 
 def newest_for_targets(session: Session, targets: Sequence[tuple[str, int]], *, before: FeedCursor | None,
@@ -50,31 +103,25 @@ def newest_for_targets(session: Session, targets: Sequence[tuple[str, int]], *, 
     (None: all). `families`: verb families to keep (None: all)."""
     if not targets or limit < 1:
         return []
-    at, last_id = (before.created_at, before.activity_id) if before else (FAR_FUTURE, MAX_ID)
-    params = {"c_at": at, "c_id": last_id, "n": limit}
-    keyset = "t.created_at <= :c_at AND (t.created_at < :c_at OR t.activity_id < :c_id)"
-    extra = _filters(groups, families, "t")
-    if session.get_bind().dialect.name == "postgresql":
-        sql = (
-            "SELECT DISTINCT ON (x.created_at, x.activity_id) x.activity_id, x.created_at"  # noqa: S608 - ints inlined
-            " FROM unnest(:kinds, :ids) AS f(kind, id) CROSS JOIN LATERAL ("
-            " SELECT t.activity_id, t.created_at FROM feed_activity_targets t"
-            f" WHERE t.target_kind = f.kind AND t.target_id = f.id AND {keyset}{extra}"
-            " ORDER BY t.created_at DESC, t.activity_id DESC LIMIT :n) AS x"
-            " ORDER BY x.created_at DESC, x.activity_id DESC LIMIT :n")
-        params.update(kinds=[k for k, _ in targets], ids=[int(i) for _, i in targets])
-        stmt = text(sql).bindparams(bindparam("kinds", type_=ARRAY(TEXT)), bindparam("ids", type_=ARRAY(BIGINT)))
-    else:
-        members = []
-        for index, (kind, target_id) in enumerate(targets):
-            params[f"k{index}"] = kind
-            members.append(
-                "SELECT * FROM (SELECT t.activity_id, t.created_at FROM feed_activity_targets t"  # noqa: S608
-                f" WHERE t.target_kind = :k{index} AND t.target_id = {int(target_id)} AND {keyset}{extra}"
-                " ORDER BY t.created_at DESC, t.activity_id DESC LIMIT :n)")
-        sql = (f"SELECT DISTINCT u.activity_id, u.created_at FROM ({' UNION ALL '.join(members)}) AS u"  # noqa: S608
-               " ORDER BY u.created_at DESC, u.activity_id DESC LIMIT :n")
-        stmt = text(sql)
-    stmt = stmt.bindparams(bindparam("c_at", type_=UTCDateTime()))
-    stmt = stmt.columns(activity_id=BIGINT, created_at=UTCDateTime())
-    return [(int(row[0]), row[1]) for row in session.execute(stmt, params)]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    params = _params(postgres, targets, groups, families)
+    oldest, newest = activity_time_span(session)
+    if oldest is None or newest is None:
+        return []
+    upper_at, upper_id = (before.created_at, before.activity_id) if before else (FAR_FUTURE, MAX_ID)
+    anchor = min(upper_at, newest)
+    window = FIRST_WINDOW
+    found: list[tuple[int, datetime]] = []
+    while len(found) < limit:
+        lower = anchor - window
+        if lower < oldest:
+            lower = FAR_PAST  # the last span: everything older
+        rows = session.execute(_STATEMENTS[postgres], {
+            **params, "c_at": upper_at, "c_id": upper_id, "lower": lower, "n": limit - len(found)}).all()
+        found += [(int(row[0]), row[1]) for row in rows]
+        if lower == FAR_PAST:
+            break
+        # The next span ends where this one began (inclusive of that instant, exclusive before).
+        upper_at, upper_id = lower, MAX_ID
+        window *= WIDEN
+    return found
