@@ -3,12 +3,11 @@ send-time address check and no redirects — against a real HTTP server on loopb
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import random
+import re
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -54,14 +53,14 @@ def ping(session, company, subscription) -> WebhookDelivery:
     return found
 
 
-def verify_like_the_readme(secret: str, headers: dict[str, str], body: bytes) -> dict:
-    """The README's verification recipe without any library."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    offered = [s.split(",", 1)[1] for s in headers["webhook-signature"].split() if s.startswith("v1,")]
-    assert any(hmac.compare_digest(expected, s) for s in offered)
-    return json.loads(body)
+def readme_verifier():
+    """The verification function printed in README.md ("Outgoing webhooks"), run as written."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"```python\n(import base64.*?def verify_partnermesh_webhook.*?)```", readme, re.S)
+    assert block, "README.md lost its webhook verification snippet"
+    namespace: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    return namespace["verify_partnermesh_webhook"]
 
 
 def test_a_delivery_is_signed_so_that_the_standard_library_and_the_readme_recipe_verify_it(session, alpha, receiver):
@@ -76,7 +75,12 @@ def test_a_delivery_is_signed_so_that_the_standard_library_and_the_readme_recipe
     assert request.headers["partnermesh-event-type"] == "webhook.ping"
     assert request.headers["content-type"] == "application/json"
     payload = Webhook(secret).verify(request.body, request.headers)  # raises when the signature is wrong
-    assert payload == verify_like_the_readme(secret, request.headers, request.body)
+    verify = readme_verifier()
+    assert payload == verify(secret, request.headers, request.body)
+    with pytest.raises(ValueError, match="bad signature"):
+        verify(secret, request.headers, request.body.replace(b"test", b"tEst"))
+    with pytest.raises(ValueError, match="too old"):
+        verify(secret, {**request.headers, "webhook-timestamp": str(int(time.time()) - 3600)}, request.body)
     assert payload["id"] == queued.message_id and payload["type"] == "webhook.ping"
     assert payload["data"]["subscription_id"] == subscription.id and payload["created_at"].endswith("Z")
     with pytest.raises(Exception, match="signature"):
@@ -222,3 +226,49 @@ def test_an_endpoint_that_never_answers_times_out(session, alpha):
     stored = session.get(WebhookDelivery, queued.id)
     assert stored.status == "pending" and stored.last_status_code is None
     assert "no answer within 0.5 s" in stored.last_error
+
+
+def test_the_cli_sends_what_is_due(session, alpha, receiver, runner):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    ping(session, company, subscription)
+    ping(session, company, subscription)
+    result = runner.invoke(args=["webhooks", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "Delivered 2; 0 failed attempt(s)" in result.output and len(receiver.requests) == 2
+    assert "Delivered 0" in runner.invoke(args=["webhooks", "deliver"]).output  # nothing twice
+
+
+def test_the_sender_thread_sends_after_commit_and_sweeps_due_retries(app, session, alpha, receiver, monkeypatch):
+    """The thread shares the test's database connection: the test reads the database only while
+    the thread is idle (its queue drained) or stopped."""
+    from portal.webhooks.dispatch import sender_thread, stop_sender_thread
+
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    session.commit()
+    monkeypatch.setitem(app.config, "WEBHOOKS_SENDER", "thread")
+    monkeypatch.setitem(app.config, "WEBHOOKS_SWEEP_SECONDS", 600)
+    receiver.answer(500)
+    try:
+        first = ping(session, company, subscription)  # the commit hands it to the thread
+        sender_thread(app).requests.join()
+        assert len(receiver.requests) == 1
+        stored = session.get(WebhookDelivery, first.id, populate_existing=True)
+        assert stored.attempts == 1 and stored.status == "pending"
+        stored.next_attempt_at = utcnow()  # the retry comes due
+        session.commit()
+        stop_sender_thread(app)
+        monkeypatch.setitem(app.config, "WEBHOOKS_SWEEP_SECONDS", 0.1)
+        sender_thread(app)  # a new thread: its first sweep sends the due retry
+        wait_for(lambda: len(receiver.requests) == 2)
+    finally:
+        stop_sender_thread(app)  # never leave a thread on the shared test connection
+    assert session.get(WebhookDelivery, first.id, populate_existing=True).status == "delivered"
+
+
+def wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

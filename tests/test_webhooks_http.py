@@ -150,3 +150,11 @@ def test_another_subscriptions_delivery_is_404(client, session, world):
     assert client.get(f"{base}/{hook.id}/deliveries/{ping.id}").status_code == 404
     assert client.post(f"{base}/{hook.id}/deliveries/{ping.id}/redeliver").status_code == 404
     assert client.get(f"{base}/{other.id}/deliveries/{ping.id}").status_code == 200
+
+
+def test_the_company_page_links_its_admins_to_the_webhooks(client, world):
+    login(client, world["alice_user"])
+    assert 'href="/companies/alpha-hooks/webhooks/"' in page(client, "/companies/alpha-hooks")
+    for who in ("dan_user", "eve_user", "bob_user"):
+        login(client, world[who])
+        assert "/webhooks/" not in page(client, "/companies/alpha-hooks")

@@ -67,22 +67,42 @@ class SenderThread:
     def submit(self, delivery_ids: list[int]) -> None:
         self.requests.put(delivery_ids)
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what was handed over, then end the thread."""
+        self.requests.put(_STOP)
+        self.thread.join(timeout)
+
     def _run(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
+            taken = 0
             try:
                 ids: list[int] | None = self.requests.get(timeout=self.sweep_seconds)
+                taken = 1
             except queue.Empty:
                 ids = None  # a sweep: everything due
             else:
+                if ids is _STOP:
+                    self.requests.task_done()
+                    return
+                ids = list(ids)
                 while True:  # take whatever else is already waiting in one go
                     try:
-                        ids += self.requests.get_nowait()
+                        more = self.requests.get_nowait()
                     except queue.Empty:
                         break
+                    taken += 1
+                    if more is _STOP:
+                        stopping = True
+                        break
+                    ids += more
             with self.app.app_context():
                 send_now(self.app, ids)
+            for _ in range(taken):
+                self.requests.task_done()  # lets `requests.join()` wait for what was handed over
 
 
+_STOP: list[int] = []  # a sentinel: compared by identity
 _lock = threading.Lock()
 
 
@@ -93,3 +113,11 @@ def sender_thread(app: Flask) -> SenderThread:
             thread = SenderThread(app, float(app.config.get("WEBHOOKS_SWEEP_SECONDS", 30)))
             app.extensions["webhook_sender"] = thread
         return thread
+
+
+def stop_sender_thread(app: Flask) -> None:
+    """Stop the app's sender thread, if it runs (tests; an orderly shutdown)."""
+    with _lock:
+        thread = app.extensions.pop("webhook_sender", None)
+    if thread is not None:
+        thread.stop()
