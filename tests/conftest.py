@@ -86,6 +86,8 @@ def app(database_url, tmp_path_factory):
         "DEV_OUTBOX_PAGE": True,
         "SMTP_HOST": "",
         "SEARCH_BACKGROUND_REBUILD": False,
+        # Signing keys made in a test are rolled back with it: never serve them from the cache.
+        "OIDC_KEY_CHECK_SECONDS": 0,
     })
     # An empty index to start from (the database starts empty too), so that no test triggers a
     # background rebuild on the shared test connection; search tests use their own index.

@@ -215,11 +215,13 @@ class PortalOpenIDCode(OpenIDCode):
         alg = client.id_token_signed_response_alg or "RS256"
         return alg if alg in keys.ALGORITHMS else "RS256"
 
-    def _active(self, client):
-        return keys.active_key(db.session, current_settings().secret_key, self.get_client_algorithm(client))
+    def _active(self, client) -> keys.ActiveKey:
+        settings = current_settings()
+        return keys.signing_key(db.session, settings.secret_key, self.get_client_algorithm(client),
+                                check_seconds=settings.key_check_seconds)
 
     def resolve_client_private_key(self, client):
-        return keys.private_key(self._active(client), current_settings().secret_key)
+        return self._active(client).private
 
     def get_encode_header(self, client):
         return {"alg": self.get_client_algorithm(client), "kid": self._active(client).kid}

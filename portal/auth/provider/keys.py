@@ -10,11 +10,21 @@ run `portal keys rotate` afterwards (the old keys' public halves stay published)
 Lifecycle (SigningKey): the newest un-retired key of an algorithm signs; `rotate` retires the
 current ones (they stop signing) and keeps them in the JWKS until `unpublish_after`, which is
 the retirement time plus the longest lifetime of a token they may have signed.
+
+Per process, the signing key of each algorithm and the parsed verification key set are cached
+per database (`signing_key`, `verification_keys`), so issuing or introspecting a token reads no
+key from the database. The cache is re-checked against the database every `check_seconds`
+(OIDC_KEY_CHECK_SECONDS): the active key's kid is the version, so a rotation made by another
+process or host is picked up within that time; `rotate` clears this process's cache at once,
+and keeps the retired keys published `check_seconds` longer, since other processes may sign with
+them that much longer.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import hashes
@@ -92,6 +102,48 @@ def private_key(row: SigningKey, secret_key: str) -> RSAKey | ECKey:
     return key
 
 
+@dataclass(frozen=True)
+class ActiveKey:
+    """What signing needs, detached from any session: the kid for the header and the key."""
+
+    kid: str
+    alg: str
+    private: RSAKey | ECKey
+
+
+# (database, alg) → (monotonic time of the last check, key); (database,) → (time, KeySet).
+_signers: dict[tuple[str, str], tuple[float, ActiveKey]] = {}
+_verifiers: dict[str, tuple[float, KeySet]] = {}
+
+
+def _database_of(session: Session) -> str:
+    """Which database the session talks to: several apps in one process (tests, two federating
+    portals) must never share keys."""
+    bind = session.get_bind()
+    return str(getattr(bind, "engine", bind).url)
+
+
+def signing_key(session: Session, secret_key: str, alg: str = "RS256", *, check_seconds: float = 0.0) -> ActiveKey:
+    """The key that signs new tokens with `alg`, from this process's cache when it was checked
+    against the database less than `check_seconds` ago (0: always check)."""
+    slot = (_database_of(session), alg)
+    cached = _signers.get(slot)
+    if cached is not None and time.monotonic() - cached[0] < check_seconds:
+        return cached[1]
+    row = active_key(session, secret_key, alg)
+    key = ActiveKey(kid=row.kid, alg=row.alg, private=private_key(row, secret_key))
+    _signers[slot] = (time.monotonic(), key)
+    return key
+
+
+def forget_cached_keys(session: Session) -> None:
+    """Drop this process's cached keys of the session's database (after a rotation)."""
+    database = _database_of(session)
+    for slot in [slot for slot in _signers if slot[0] == database]:
+        del _signers[slot]
+    _verifiers.pop(database, None)
+
+
 def published_keys(session: Session) -> list[SigningKey]:
     """Keys a token may still be verified with: active ones and retired ones not yet unpublished."""
     now = utcnow()
@@ -114,9 +166,14 @@ def jwks(session: Session) -> dict:
 _key_sets: dict[tuple[str, ...], KeySet] = {}
 
 
-def verification_keys(session: Session) -> KeySet:
-    """The published public keys as a joserfc KeySet, for verifying our own tokens. Parsed key
-    sets are cached by their kids (a kid never changes its key), so only the query remains."""
+def verification_keys(session: Session, *, check_seconds: float = 0.0) -> KeySet:
+    """The published public keys as a joserfc KeySet, for verifying our own tokens: from this
+    process's cache when it was checked less than `check_seconds` ago. Parsed key sets are also
+    kept by their kids (a kid never changes its key), so a check costs only the query."""
+    database = _database_of(session)
+    cached = _verifiers.get(database)
+    if cached is not None and time.monotonic() - cached[0] < check_seconds:
+        return cached[1]
     published = jwks(session)
     kids = tuple(key["kid"] for key in published["keys"])
     key_set = _key_sets.get(kids)
@@ -124,17 +181,20 @@ def verification_keys(session: Session) -> KeySet:
         if len(_key_sets) > 16:
             _key_sets.clear()
         key_set = _key_sets[kids] = KeySet.import_key_set(published)
+    _verifiers[database] = (time.monotonic(), key_set)
     return key_set
 
 
 def rotate(session: Session, secret_key: str, *, max_token_seconds: int) -> list[SigningKey]:
     """Make a new active key per algorithm; the previous ones stop signing now and stay
-    published for `max_token_seconds` (the longest lifetime of a token they signed)."""
+    published for `max_token_seconds` (the longest lifetime of a token they signed, plus the
+    time other processes may go on signing with them: see the module docstring)."""
     now = utcnow()
     for row in session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None))):
         row.retired_at = now
         row.unpublish_after = now + timedelta(seconds=max_token_seconds)
     session.flush()
+    forget_cached_keys(session)
     return [create_key(session, secret_key, alg) for alg in ALGORITHMS]
 
 

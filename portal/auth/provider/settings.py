@@ -21,6 +21,7 @@ def current_settings() -> TokenSettings:
         id_token_seconds=int(config["OIDC_ID_TOKEN_SECONDS"]),
         refresh_token_seconds=int(config["OIDC_REFRESH_TOKEN_SECONDS"]),
         code_seconds=int(config["OIDC_CODE_SECONDS"]),
+        key_check_seconds=float(config["OIDC_KEY_CHECK_SECONDS"]),
     )
 
 

@@ -37,11 +37,13 @@ class TokenSettings:
     id_token_seconds: int = 3600
     refresh_token_seconds: int = 30 * 86400
     code_seconds: int = 60
+    key_check_seconds: float = 0.0  # how long cached keys go unchecked (keys.py)
 
     @property
     def max_signed_token_seconds(self) -> int:
-        """How long a signing key must stay published after it stops signing."""
-        return max(self.access_token_seconds, self.id_token_seconds)
+        """How long a signing key must stay published after it stops signing: the longest token
+        lifetime, plus the time other processes may still sign with their cached key."""
+        return max(self.access_token_seconds, self.id_token_seconds) + int(self.key_check_seconds + 0.999)
 
 
 @dataclass
@@ -64,11 +66,11 @@ class TokenGrant:
 def sign(settings: TokenSettings, session: Session, claims: dict, *, alg: str = "RS256",
          typ: str | None = None) -> str:
     """Sign `claims` with the active key for `alg` (header carries its kid)."""
-    row = keys.active_key(session, settings.secret_key, alg)
-    header = {"alg": alg, "kid": row.kid}
+    key = keys.signing_key(session, settings.secret_key, alg, check_seconds=settings.key_check_seconds)
+    header = {"alg": alg, "kid": key.kid}
     if typ:
         header["typ"] = typ
-    return jwt.encode(header, claims, keys.private_key(row, settings.secret_key), algorithms=[alg])
+    return jwt.encode(header, claims, key.private, algorithms=[alg])
 
 
 def issue(session: Session, settings: TokenSettings, grant: TokenGrant) -> tuple[dict, IssuedToken]:
@@ -203,7 +205,8 @@ def decode_access_token(session: Session, settings: TokenSettings, token: str) -
     """The claims of an access token this provider signed and that has not expired, else None.
     Algorithms are pinned (never "none"), the kid must be one of ours, typ must be at+jwt."""
     try:
-        decoded = jwt.decode(token, keys.verification_keys(session), algorithms=list(keys.ALGORITHMS))
+        decoded = jwt.decode(token, keys.verification_keys(session, check_seconds=settings.key_check_seconds),
+                             algorithms=list(keys.ALGORITHMS))
         if decoded.header.get("typ") != ACCESS_TOKEN_TYPE:
             return None
         jwt.JWTClaimsRegistry(iss={"essential": True, "value": settings.issuer},
