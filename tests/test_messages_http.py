@@ -164,3 +164,17 @@ def test_daily_cap_is_a_clear_form_error(client, session, people, monkeypatch):
     response = client.post("/messages/new", data={"to": people["cat"][1].slug, "body": "Hi"})
     assert response.status_code == 400 and "started 1 new conversations in the last 24 hours" in \
         response.get_data(as_text=True)
+
+
+def test_rate_limits_come_from_the_environment_and_a_bad_one_stops_start_up(monkeypatch):
+    from flask import Flask
+
+    from portal import messages as messages_feature
+
+    monkeypatch.setenv("RATELIMIT_MESSAGES", "5/minute")
+    app = Flask("limits-check")
+    messages_feature.init_app(app)
+    assert app.config["RATELIMIT_MESSAGES"] == "5/minute" and app.config["RATELIMIT_MESSAGE_ACTIONS"] == "30/minute"
+    monkeypatch.setenv("RATELIMIT_MESSAGES", "lots")
+    with pytest.raises(SystemExit, match="RATELIMIT_MESSAGES: 'lots' is not a rate limit"):
+        messages_feature.init_app(Flask("limits-check"))

@@ -107,6 +107,7 @@ def test_groups_add_people_and_leave(session, people):
     assert [(m.kind, m.body) for m, _ in seen] == [("added", "Dan Tester")]
     with pytest.raises(DomainError, match="at most 4 people"):
         messages.add_participants(session, ann, group.id, [people["eve"]], settings=SETTINGS)
+    assert _notifications(session, dan) == ["Ann Tester added you to “EDI project”"]
     messages.post_message(session, bob, group.id, "Welcome Dan", settings=SETTINGS)
     assert messages.unread_counts(session, dan.id) == {group.id: 1}
 
@@ -206,3 +207,24 @@ def test_message_sent_event_names_only_receiving_people(session, people):
     sent = [payload for name, payload in session.info["pending_events"] if name == "message.sent"]
     assert sent[-1] == {"message_id": message.id, "conversation_id": message.conversation_id,
                         "author_id": ann.id, "recipient_ids": [bob.id]}
+
+
+def test_accepted_introduction_opens_or_links_the_pairs_conversation(session, people):
+    from portal.introductions import services as introductions
+    from portal.introductions.conversation import conversation_for
+
+    ann, bob, cat, eve = people["ann"], people["bob"], people["cat"], people["eve"]
+    earlier = messages.start_conversation(session, ann, [bob], "We met at the fair", settings=SETTINGS)
+    for pair in ((ann, bob), (ann, cat)):
+        intro = introductions.propose_introduction(session, eve.id, pair[0].id, pair[1].id, "Talk!")
+        for person in pair:
+            introductions.answer_introduction(session, person, intro.id, accept=True)
+        conversation = conversation_for(session, pair[0], intro.id)
+        assert conversation.introduction_id == intro.id and not conversation.is_group
+        kinds = [m.kind for m, _ in messages.conversation_messages(session, pair[1], conversation.id).messages]
+        assert kinds[-1] == "introduced" and messages.unread_counts(session, pair[1].id).get(conversation.id, 0) \
+            == (1 if pair[1] is bob else 0)
+    # Ann and Bob already talked: their conversation is linked, not doubled.
+    assert conversation_for(session, ann, session.get(Conversation, earlier.conversation_id).introduction_id).id \
+        == earlier.conversation_id
+    assert [row.name for row in messages.inbox(session, ann).items] == ["Cat Tester", "Bob Tester"]

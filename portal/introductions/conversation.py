@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from portal.errors import DomainError, NotFound
 from portal.introductions.models import ACCEPTED, Introduction
 from portal.messages import services as messages
-from portal.messages.models import Conversation, Message
+from portal.messages.models import TEXT, Conversation, Message
 from portal.profiles.models import Person
 from portal.profiles.services import persons_by_ids
 
@@ -34,9 +34,10 @@ def conversation_for(session: Session, person: Person, introduction_id: int) -> 
 
 def conversation_messages(session: Session, person: Person, introduction_id: int,
                           ) -> list[tuple[Message, Person | None]]:
-    """The latest messages, oldest first, with their authors."""
+    """The latest messages the two wrote, oldest first, with their authors (no history events)."""
     conversation = conversation_for(session, person, introduction_id)
-    return messages.conversation_messages(session, person, conversation.id).messages
+    return [(message, author) for message, author in messages.conversation_messages(session, person, conversation.id)
+            .messages if message.kind == TEXT]
 
 
 def post_message(session: Session, person: Person, introduction_id: int, body: str, *,

@@ -4,11 +4,27 @@ accepted introduction is a one-to-one conversation here, linked to its introduct
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
+
+# Flask-Limiter budgets per member on the POST views (portal/messages/views.py), from app config
+# or the environment.
+RATE_LIMITS = {"RATELIMIT_MESSAGES": "30/minute;600/day", "RATELIMIT_MESSAGE_ACTIONS": "30/minute"}
 
 
 def init_app(app: Flask) -> None:
-    """Template helper for profile pages: may the logged-in member message this person?"""
+    """Check the rate limits once at start-up (a typo would otherwise be a 500 on every send) and
+    give profile pages `may_message(person)`."""
+    from limits import parse_many
+
+    for key, default in RATE_LIMITS.items():
+        value = app.config.get(key) or os.environ.get(key) or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise SystemExit(f"{key}: {value!r} is not a rate limit such as {default!r}") from None
+        app.config[key] = value
     app.add_template_global(_may_message_person, "may_message")
 
 

@@ -9,9 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from portal.messages.models import REPORT_REASONS
 from portal.messages.reports import NOTE_MAX
 from portal.messages.services import TITLE_MAX
-from portal.messages.settings import DEFAULTS
 
-BODY_MAX = DEFAULTS["MESSAGES_MAX_LENGTH"]
 TO_HINT = ("Profile addresses (the part after /people/ in a profile's link), separated by commas. "
            "Several people make a group.")
 
@@ -21,8 +19,8 @@ class ActionForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField("Your message", validators=[DataRequired("Please write a message."), Length(max=BODY_MAX)],
-                         render_kw={"rows": 4, "maxlength": BODY_MAX},
+    # The length cap is MESSAGES_MAX_LENGTH, checked by the service (the error shows on the field).
+    body = TextAreaField("Your message", validators=[DataRequired("Please write a message.")], render_kw={"rows": 4},
                          description="Markdown works: **bold**, _italic_, lists and links.")
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, utcnow
 
-# Message kinds: what a person wrote, and the events shown in a group's history.
-TEXT, ADDED, LEFT = "text", "added", "left"
+# Message kinds: what a person wrote, and the events shown in a conversation's history.
+TEXT, ADDED, LEFT, INTRODUCED = "text", "added", "left", "introduced"
 REPORT_REASONS = {
     "spam": "Spam or advertising",
     "harassment": "Harassment or threats",

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.auth.member_accounts import account_states
 from portal.db import queue_event, utcnow
 from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.messages import blocking
-from portal.messages.models import ADDED, LEFT, TEXT, Block, Conversation, Message, Participant
+from portal.messages.models import ADDED, INTRODUCED, LEFT, TEXT, Block, Conversation, Message, Participant
 from portal.messages.settings import MessageSettings, settings_for
 from portal.pagination import Page, paginate
 from portal.profiles.models import Person
@@ -168,14 +169,30 @@ def start_conversation(session: Session, author: Person, recipients: list[Person
         if existing is not None:
             return post_message(session, author, existing.id, body, settings=settings)
     _check_daily_cap(session, author, settings)
-    conversation = Conversation(title=title if key is None else "", is_group=key is None, pair_key=key,
-                                created_by_id=author.id)
-    session.add(conversation)
-    session.flush()
-    for person in (author, *others):
-        session.add(Participant(conversation_id=conversation.id, person_id=person.id))
-    session.flush()
+    conversation = _new_conversation(session, [author, *others], title=title if key is None else "",
+                                     is_group=key is None, pair_key=key, created_by_id=author.id)
+    if conversation is None:  # the other person started the pair's conversation at the same moment
+        existing = session.scalar(select(Conversation).where(Conversation.pair_key == key))
+        return post_message(session, author, existing.id, body, settings=settings)
     return _write(session, conversation, author, body)
+
+
+def _new_conversation(session: Session, people: list[Person], **fields) -> Conversation | None:
+    """A conversation with these participants; None when a one-to-one conversation of the pair was
+    created concurrently (the unique pair key refused ours; the savepoint keeps the rest)."""
+    try:
+        with session.begin_nested():
+            conversation = Conversation(**fields)
+            session.add(conversation)
+            session.flush()
+            for person in people:
+                session.add(Participant(conversation_id=conversation.id, person_id=person.id))
+            session.flush()
+    except IntegrityError:
+        if not fields.get("pair_key"):
+            raise
+        return None
+    return conversation
 
 
 def _check_daily_cap(session: Session, author: Person, settings: MessageSettings) -> None:
@@ -194,13 +211,17 @@ def open_introduction_conversation(session: Session, a: Person, b: Person, intro
     key = pair_key(a.id, b.id)
     conversation = session.scalar(select(Conversation).where(Conversation.pair_key == key))
     if conversation is None:
-        conversation = Conversation(pair_key=key, created_by_id=None, introduction_id=introduction_id)
-        session.add(conversation)
-        session.flush()
-        for person in (a, b):
-            session.add(Participant(conversation_id=conversation.id, person_id=person.id))
-    elif conversation.introduction_id is None:
-        conversation.introduction_id = introduction_id
+        conversation = _new_conversation(session, [a, b], pair_key=key)
+        if conversation is None:
+            conversation = session.scalar(select(Conversation).where(Conversation.pair_key == key))
+    if conversation.introduction_id is not None:
+        return conversation  # linked already
+    conversation.introduction_id = introduction_id
+    # A line in the history that says where the conversation (or this part of it) comes from.
+    event = Message(conversation_id=conversation.id, author_id=None, kind=INTRODUCED, body="")
+    session.add(event)
+    session.flush()
+    conversation.last_message_id = event.id
     session.flush()
     return conversation
 
@@ -385,7 +406,13 @@ def add_participants(session: Session, actor: Person, conversation_id: int, peop
         participant.left_at, participant.joined_at = None, now
         participant.visible_after_id = participant.last_read_id = seen_up_to
     session.flush()
-    return _write(session, conversation, actor, ", ".join(person.name for person in new), kind=ADDED)
+    event = _write(session, conversation, actor, ", ".join(person.name for person in new), kind=ADDED)
+    from portal.notifications.services import notify
+
+    where = f"“{conversation.title}”" if conversation.title else "a group conversation"
+    notify(session, person_ids=[person.id for person in new], kind=NOTIFY_KIND,
+           title=f"{actor.name} added you to {where}", url=f"/messages/{conversation.id}", actor_person_id=actor.id)
+    return event
 
 
 def leave_conversation(session: Session, person: Person, conversation_id: int) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal.db import db
 from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.extensions import limiter
-from portal.messages import blocking, services
+from portal.messages import RATE_LIMITS, blocking, services
 from portal.messages.forms import ActionForm, AddPeopleForm, MessageForm, NewConversationForm
 from portal.messages.settings import settings_from
 from portal.pagination import parse_page
@@ -19,9 +19,9 @@ from portal.web import current_person, show_form_error
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
 
-def _limit(key: str, default: str):
-    """A limit read from app config when the request comes (tests and deployments change it)."""
-    return lambda: current_app.config.get(key, default)
+def _limit(key: str):
+    """A limit read from app config when the request comes (tests change it; init_app checked it)."""
+    return lambda: current_app.config.get(key) or RATE_LIMITS[key]
 
 
 def _per_member() -> str:
@@ -30,10 +30,10 @@ def _per_member() -> str:
 
 
 # Everything a member sends (messages, new conversations, added people) shares one budget.
-send_limit = limiter.shared_limit(_limit("RATELIMIT_MESSAGES", "30/minute;600/day"), "messages-send",
+send_limit = limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), "messages-send",
                                   key_func=_per_member, methods=["POST"])
 # Leaving, blocking and reporting: cheap, but not to be scripted.
-action_limit = limiter.shared_limit(_limit("RATELIMIT_MESSAGE_ACTIONS", "30/minute"), "messages-actions",
+action_limit = limiter.shared_limit(_limit("RATELIMIT_MESSAGE_ACTIONS"), "messages-actions",
                                     key_func=_per_member, methods=["POST"])
 
 
