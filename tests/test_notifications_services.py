@@ -128,6 +128,13 @@ def test_mark_read_one_all_and_not_someone_elses(session, people):
     assert services.unread_count(session, cat.id) == 0
 
 
+def test_unread_counts_of_many_people_in_one_go(session, people):
+    services.notify(session, person_ids=[people["ben"].id, people["cat"].id], kind="reply", title="r", url="/t")
+    services.notify(session, person_ids=[people["ben"].id], kind="reply", title="r2", url="/t")
+    assert services.unread_counts(session, [people["ben"].id, people["cat"].id, people["ann"].id]) == {
+        people["ben"].id: 2, people["cat"].id: 1, people["ann"].id: 0}
+
+
 def test_page_is_newest_first_with_actor(session, people):
     for n in range(3):
         services.notify(session, person_ids=[people["ben"].id], kind="reply", title=f"reply {n}", url="/t",

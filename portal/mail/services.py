@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,10 +16,8 @@ from portal.pagination import Page, paginate
 EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Auto-Submitted"})
 
 
-def queue_mail(session: Session, to_address: str, subject: str, body_text: str, *,
-               headers: Mapping[str, str] | None = None) -> OutboxMessage:
-    """Write a message to the outbox in the caller's transaction; it is sent once that commits.
-    `headers`: extra header fields such as List-Unsubscribe (names from EXTRA_HEADERS only)."""
+def _outbox_message(to_address: str, subject: str, body_text: str,
+                    headers: Mapping[str, str] | None = None) -> OutboxMessage:
     # A subject is one header line: line breaks in it would be header injection.
     subject = " ".join((subject or "").split())[:200]
     extra = None
@@ -28,11 +26,26 @@ def queue_mail(session: Session, to_address: str, subject: str, body_text: str, 
         if unknown:
             raise ValueError(f"header fields not allowed on outbox mail: {sorted(unknown)}")
         extra = {name: " ".join(str(value).split()) for name, value in headers.items()}
-    message = OutboxMessage(to_address=to_address.strip(), subject=subject, body_text=body_text, headers=extra)
-    session.add(message)
+    return OutboxMessage(to_address=to_address.strip(), subject=subject, body_text=body_text, headers=extra)
+
+
+def queue_mail(session: Session, to_address: str, subject: str, body_text: str, *,
+               headers: Mapping[str, str] | None = None) -> OutboxMessage:
+    """Write a message to the outbox in the caller's transaction; it is sent once that commits.
+    `headers`: extra header fields such as List-Unsubscribe (names from EXTRA_HEADERS only)."""
+    return queue_mails(session, [{"to_address": to_address, "subject": subject, "body_text": body_text,
+                                  "headers": headers}])[0]
+
+
+def queue_mails(session: Session, messages: Iterable[Mapping]) -> list[OutboxMessage]:
+    """Many messages at once (keys as queue_mail's arguments), written with one flush: a post that
+    notifies hundreds of people does not pay one round trip per mail."""
+    rows = [_outbox_message(m["to_address"], m["subject"], m["body_text"], m.get("headers")) for m in messages]
+    session.add_all(rows)
     session.flush()
-    queue_event(session, "mail.queued", {"message_id": message.id})
-    return message
+    for row in rows:
+        queue_event(session, "mail.queued", {"message_id": row.id})
+    return rows
 
 
 def recent_mail_count(session: Session, to_address: str, since: datetime) -> int:

@@ -30,9 +30,9 @@ def unsubscribe_url(settings: NotificationSettings, person_id: int, kind: str) -
     return settings.link(f"/notifications/unsubscribe/{make_token(settings.secret_key, person_id, kind)}")
 
 
-def queue_right_away(session: Session, notification: Notification, address: str,
-                     settings: NotificationSettings) -> OutboxMessage:
-    """One notification, mailed as soon as the transaction that made it commits."""
+def right_away_mail(notification: Notification, address: str, settings: NotificationSettings) -> dict:
+    """One notification's mail (for portal.mail.services.queue_mails), sent once the transaction
+    that made it commits."""
     stop = unsubscribe_url(settings, notification.person_id, notification.kind)
     body = (f"{notification.title}\n\n"
             f"Open it on PartnerMesh:\n{settings.link(notification.url)}\n\n"
@@ -40,7 +40,8 @@ def queue_right_away(session: Session, notification: Notification, address: str,
             f"You get {KIND_NOUNS[notification.kind]} by mail right away. "
             f"Change that in your notification settings:\n{settings.link('/notifications/settings')}\n"
             f"Stop mail about {KIND_NOUNS[notification.kind]} with one click:\n{stop}\n")
-    return queue_mail(session, address, notification.title, body, headers=unsubscribe_headers(stop))
+    return {"to_address": address, "subject": notification.title, "body_text": body,
+            "headers": unsubscribe_headers(stop)}
 
 
 def queue_digest(session: Session, person_id: int, address: str, items: Sequence[Notification],

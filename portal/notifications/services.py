@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.auth.member_accounts import account_states
 from portal.db import queue_event, utcnow
 from portal.errors import DomainError, NotFound
+from portal.mail.services import queue_mails
 from portal.notifications import mails
 from portal.notifications.models import (
     DELIVERIES,
@@ -185,13 +186,16 @@ def notify(session: Session, *, person_ids: Iterable[int], kind: str, title: str
     already_mailed = _mailed_and_unread(session, [n.person_id for n in created if n.delivery == EMAIL], kind, url,
                                         [n.id for n in created])
     settings = None
+    outgoing = []
     for notification in created:
         queue_event(session, "notification.created", {"notification_id": notification.id,
                                                       "person_id": notification.person_id, "kind": kind})
         if notification.delivery == EMAIL and notification.person_id not in already_mailed:
             settings = settings or settings_for(session)
-            mails.queue_right_away(session, notification, states[notification.person_id].email, settings)
+            outgoing.append(mails.right_away_mail(notification, states[notification.person_id].email, settings))
             notification.mailed_at = now
+    if outgoing:
+        queue_mails(session, outgoing)
     session.flush()
     return created
 
@@ -211,6 +215,17 @@ def _mailed_and_unread(session: Session, person_ids: list[int], kind: str, url: 
 def unread_count(session: Session, person_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.person_id == person_id, Notification.read_at.is_(None))) or 0
+
+
+def unread_counts(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
+    """Many people's unread counts in one query (everyone a post just notified)."""
+    ids = list(set(person_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Notification.person_id, func.count()).where(
+        Notification.person_id.in_(ids), Notification.read_at.is_(None)).group_by(Notification.person_id))
+    counts = {pid: count for pid, count in rows}
+    return {pid: counts.get(pid, 0) for pid in ids}
 
 
 def mark_read(session: Session, person, ids: Iterable[int] | str) -> int:
