@@ -1,5 +1,7 @@
 """Partnerships between companies: propose, accept, decline, withdraw, end, and the lists the
-pages show. Only active admins of the right company act; services flush, never commit.
+pages show. Active admins of the right company act — or an ecosystem admin on its behalf
+(`as_ecosystem_admin`, which the caller sets from the logged-in account's role): the audit entry
+and the mails then say so. Services flush, never commit.
 
 Ending a partnership also revokes the one-by-one grants between the two companies (when no other
 active partnership joins them): a later partnership starts from the kind grants alone, and
@@ -19,7 +21,14 @@ from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.introductions.company_links import accepted_introductions_of_company
 from portal.mail.services import queue_mail
 from portal.partnerships import audit
-from portal.partnerships.access import active_partner_ids, record_losses, require_admin_of, snapshot, systems_of
+from portal.partnerships.access import (
+    active_partner_ids,
+    is_admin_of,
+    record_losses,
+    require_admin_of,
+    snapshot,
+    systems_of,
+)
 from portal.partnerships.models import (
     ACTIVE,
     DECLINED,
@@ -40,6 +49,26 @@ def _event(session: Session, partnership: Partnership) -> None:
     queue_event(session, "partnership.changed", {"partnership_id": partnership.id,
                                                  "company_ids": list(partnership.company_ids),
                                                  "status": partnership.status})
+
+
+def _require_acting_for(actor, company_id: int, what: str, as_ecosystem_admin: bool) -> None:
+    """Company admins act for their own company; ecosystem admins for any company."""
+    if as_ecosystem_admin and actor is not None:
+        return
+    require_admin_of(actor, company_id, what)
+
+
+def _on_behalf(actor, company_id: int, as_ecosystem_admin: bool) -> dict:
+    """Audit details of an ecosystem admin acting for a company they are no admin of."""
+    if as_ecosystem_admin and not is_admin_of(actor, company_id):
+        return {"acting_as": "ecosystem_admin", "on_behalf_of_company_id": company_id}
+    return {}
+
+
+def _who(actor, company_name: str, on_behalf: dict) -> str:
+    if on_behalf:
+        return f"{actor.name}, an ecosystem admin, for {company_name}"
+    return f"{actor.name} of {company_name}"
 
 
 def _audit(session: Session, actor, action: str, partnership: Partnership, **details) -> None:
@@ -66,23 +95,25 @@ def open_partnership(session: Session, company_id: int, other_id: int, kind: str
 
 
 def propose(session: Session, actor, partner_company_id: int | None, kind: str, note: str = "", *,
-            introduction_id: int | None = None, link: str = "") -> Partnership:
-    """The actor's company proposes a partnership of `kind` to another company; its admins get a mail
-    (`link`: the page where they answer)."""
-    if actor is None or actor.company_id is None:
+            introduction_id: int | None = None, link: str = "", company_id: int | None = None,
+            as_ecosystem_admin: bool = False) -> Partnership:
+    """The actor's company (or `company_id`, for an ecosystem admin) proposes a partnership of `kind`
+    to another company; its admins get a mail (`link`: the page where they answer)."""
+    proposer_id = company_id if company_id is not None else (actor.company_id if actor else None)
+    if actor is None or proposer_id is None or company_by_id(session, proposer_id) is None:
         raise PermissionDenied("Only a company admin can propose a partnership.")
-    require_admin_of(actor, actor.company_id, "propose a partnership")
+    _require_acting_for(actor, proposer_id, "propose a partnership", as_ecosystem_admin)
     if kind not in PARTNERSHIP_KINDS:
         raise DomainError("Please choose a kind of partnership from the list.", field="kind")
     partner = company_by_id(session, partner_company_id)
     if partner is None:
         raise DomainError("Please choose a company from the list.", field="company")
-    if partner.id == actor.company_id:
+    if partner.id == proposer_id:
         raise DomainError("A company cannot partner with itself.", field="company")
     note = clean_text(note)
     if len(note) > NOTE_MAX:
         raise DomainError(f"The note can be at most {NOTE_MAX} characters.", field="note")
-    existing = open_partnership(session, actor.company_id, partner.id, kind)
+    existing = open_partnership(session, proposer_id, partner.id, kind)
     if existing is not None:
         if existing.status == ACTIVE:
             raise DomainError(f"You already have an active {existing.kind_label.lower()} partnership "
@@ -92,20 +123,22 @@ def propose(session: Session, actor, partner_company_id: int | None, kind: str, 
                               "from your partnerships page.", field="kind")
         raise DomainError(f"You already proposed this partnership to {partner.name}.", field="kind")
     if introduction_id is not None:
-        allowed = {i.id for i in accepted_introductions_of_company(session, actor.company_id, partner.id)}
+        allowed = {i.id for i in accepted_introductions_of_company(session, proposer_id, partner.id)}
         if introduction_id not in allowed:
             raise DomainError(f"Please choose an accepted introduction between your people and {partner.name}.",
                               field="introduction")
-    own = company_by_id(session, actor.company_id)
-    partnership = Partnership(proposer_company_id=actor.company_id, partner_company_id=partner.id, kind=kind,
+    own = company_by_id(session, proposer_id)
+    partnership = Partnership(proposer_company_id=proposer_id, partner_company_id=partner.id, kind=kind,
                               status=PROPOSED, note=note, introduction_id=introduction_id,
                               proposed_by_id=actor.id, proposed_at=utcnow())
     session.add(partnership)
     session.flush()
-    _audit(session, actor, "partnership.proposed", partnership, note=note, introduction_id=introduction_id)
+    on_behalf = _on_behalf(actor, proposer_id, as_ecosystem_admin)
+    _audit(session, actor, "partnership.proposed", partnership, note=note, introduction_id=introduction_id,
+           **on_behalf)
     _event(session, partnership)
     _mail_admins(session, partner.id, f"{own.name} proposes a {partnership.kind_label.lower()} partnership",
-                 f"{actor.name} of {own.name} proposes a {partnership.kind_label.lower()} partnership with "
+                 f"{_who(actor, own.name, on_behalf)} proposes a {partnership.kind_label.lower()} partnership with "
                  f"{partner.name} on PartnerMesh.\n\n" + (f"Their note:\n{note}\n\n" if note else "")
                  + f"Accept or decline it here: {link}\n")
     return partnership
@@ -118,38 +151,44 @@ def _get(session: Session, partnership_id: int) -> Partnership:
     return partnership
 
 
-def answer(session: Session, actor, partnership_id: int, accept: bool, *, link: str = "") -> Partnership:
-    """The partner company's admin accepts or declines a proposal."""
+def answer(session: Session, actor, partnership_id: int, accept: bool, *, link: str = "",
+           as_ecosystem_admin: bool = False) -> Partnership:
+    """The partner company's admin (or an ecosystem admin for it) accepts or declines a proposal."""
     partnership = _get(session, partnership_id)
-    require_admin_of(actor, partnership.partner_company_id, "answer this proposal")
+    _require_acting_for(actor, partnership.partner_company_id, "answer this proposal", as_ecosystem_admin)
     if partnership.status != PROPOSED:
         raise DomainError(f"This proposal was already answered ({partnership.status_label.lower()}).")
     partnership.status = ACTIVE if accept else DECLINED
     partnership.answered_by_id = actor.id
     partnership.answered_at = utcnow()
     session.flush()
-    _audit(session, actor, "partnership.accepted" if accept else "partnership.declined", partnership)
+    on_behalf = _on_behalf(actor, partnership.partner_company_id, as_ecosystem_admin)
+    _audit(session, actor, "partnership.accepted" if accept else "partnership.declined", partnership, **on_behalf)
     _event(session, partnership)
     names = companies_by_ids(session, partnership.company_ids)
     partner_name = names[partnership.partner_company_id].name
     verb = "accepted" if accept else "declined"
     _mail_admins(session, partnership.proposer_company_id,
                  f"{partner_name} {verb} your {partnership.kind_label.lower()} partnership",
-                 f"{actor.name} of {partner_name} {verb} the {partnership.kind_label.lower()} partnership "
+                 f"{_who(actor, partner_name, on_behalf)} {verb} the {partnership.kind_label.lower()} partnership "
                  f"your company proposed.\n\nYour partnerships: {link}\n")
     return partnership
 
 
-def end(session: Session, actor, partnership_id: int, *, link: str = "") -> Partnership:
-    """Either company's admin ends an active partnership; the proposer may also withdraw a proposal."""
+def end(session: Session, actor, partnership_id: int, *, link: str = "", company_id: int | None = None,
+        as_ecosystem_admin: bool = False) -> Partnership:
+    """Either company's admin ends an active partnership; the proposer may also withdraw a proposal.
+    An ecosystem admin does it for one of the two companies (`company_id`)."""
     partnership = _get(session, partnership_id)
+    side = company_id if company_id is not None else (actor.company_id if actor else None)
     if partnership.status == PROPOSED:
-        require_admin_of(actor, partnership.proposer_company_id, "withdraw this proposal")
+        side = partnership.proposer_company_id
+        _require_acting_for(actor, side, "withdraw this proposal", as_ecosystem_admin)
         action = "partnership.withdrawn"
     elif partnership.status == ACTIVE:
-        if actor is None or actor.company_id not in partnership.company_ids:
+        if actor is None or side not in partnership.company_ids:
             raise PermissionDenied("Only an admin of one of the two companies can end this partnership.")
-        require_admin_of(actor, actor.company_id, "end this partnership")
+        _require_acting_for(actor, side, "end this partnership", as_ecosystem_admin)
         action = "partnership.ended"
     else:
         raise DomainError(f"This partnership is already {partnership.status_label.lower()}.")
@@ -162,14 +201,15 @@ def end(session: Session, actor, partnership_id: int, *, link: str = "") -> Part
     if action == "partnership.ended":
         _revoke_company_grants(session, actor, a, b)
     lost = record_losses(session, before, "partnership.ended")
-    _audit(session, actor, action, partnership, entitlements_revoked=lost)
+    on_behalf = _on_behalf(actor, side, as_ecosystem_admin)
+    _audit(session, actor, action, partnership, entitlements_revoked=lost, **on_behalf)
     _event(session, partnership)
-    other = partnership.other_company_id(actor.company_id)
+    other = partnership.other_company_id(side)
     names = companies_by_ids(session, partnership.company_ids)
-    own_name = names[actor.company_id].name
+    own_name = names[side].name
     what = "withdrew its proposal of" if action == "partnership.withdrawn" else "ended"
     _mail_admins(session, other, f"{own_name} {what} your {partnership.kind_label.lower()} partnership",
-                 f"{actor.name} of {own_name} {what} the {partnership.kind_label.lower()} partnership with "
+                 f"{_who(actor, own_name, on_behalf)} {what} the {partnership.kind_label.lower()} partnership with "
                  f"{names[other].name}.\n\nYour partnerships: {link}\n")
     return partnership
 

@@ -1,7 +1,12 @@
 """Partnership pages (/partnerships/): my company's partnerships, proposing one, answering and
-ending, and the audit log. Systems, entitlements and grants are in system_views.py (same blueprint)."""
+ending, and the audit log. Systems, entitlements and grants are in system_views.py (same blueprint).
+
+Ecosystem admins act for any company with `?for_company=<id>` on these pages (its partnerships page,
+propose, accept, decline, withdraw, end); the services record that they did so."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -48,6 +53,40 @@ def company_admin():
     return person
 
 
+@dataclass
+class Acting:
+    """Who acts on the partnership pages, for which company, and whether as an ecosystem admin."""
+
+    person: object
+    company_id: int
+    as_ecosystem_admin: bool
+
+    @property
+    def for_company(self) -> int | None:
+        """The `for_company` URL parameter that keeps an ecosystem admin's pages on this company."""
+        return self.company_id if self.as_ecosystem_admin else None
+
+
+def acting_admin() -> Acting:
+    """A company admin for their own company, or an ecosystem admin for `?for_company=<id>`."""
+    wanted = request.args.get("for_company", type=int)
+    if wanted is not None and is_ecosystem_admin():
+        person = current_person()
+        if person is None:
+            abort(403, "Create your profile first: what you do here is recorded under your name.")
+        if company_by_id(db.session, wanted) is None:
+            abort(404)
+        return Acting(person, wanted, True)
+    me = company_admin()
+    if wanted is not None and wanted != me.company_id:
+        abort(403, "Only your company's admins can do that.")
+    return Acting(me, me.company_id, False)
+
+
+def _back(acting: Acting):
+    return redirect(url_for("partnerships.index", for_company=acting.for_company))
+
+
 def run_action(action, *args, **kwargs):
     """Run a service and commit; PermissionDenied → 403, NotFound → 404, other DomainErrors are flashed."""
     try:
@@ -69,17 +108,23 @@ def run_action(action, *args, **kwargs):
 @bp.get("/")
 @login_required
 def index():
-    me = member()
-    lists = services.company_partnerships(db.session, me.company_id)
-    return render_template("partnerships/index.html", lists=lists, company=company_by_id(db.session, me.company_id),
-                           is_admin=is_admin_of(me, me.company_id), action_form=ActionForm())
+    if request.args.get("for_company", type=int) is not None and is_ecosystem_admin():
+        acting = acting_admin()
+        company_id, is_admin = acting.company_id, True
+    else:
+        me = member()
+        acting = Acting(me, me.company_id, False)
+        company_id, is_admin = me.company_id, is_admin_of(me, me.company_id)
+    lists = services.company_partnerships(db.session, company_id)
+    return render_template("partnerships/index.html", lists=lists, company=company_by_id(db.session, company_id),
+                           is_admin=is_admin, acting_for=acting.for_company, action_form=ActionForm())
 
 
-def _propose_form(me) -> ProposeForm:
+def _propose_form(acting: Acting) -> ProposeForm:
     form = ProposeForm()
     form.company.choices = [SelectChoice(0, "Choose a company…")] + [
-        SelectChoice(cid, name) for cid, name in company_choices(db.session, exclude_id=me.company_id)]
-    introductions = accepted_introductions_of_company(db.session, me.company_id)
+        SelectChoice(cid, name) for cid, name in company_choices(db.session, exclude_id=acting.company_id)]
+    introductions = accepted_introductions_of_company(db.session, acting.company_id)
     names = dict(company_choices(db.session))
     form.introduction.choices = [SelectChoice("", "None")] + [
         SelectChoice(i.id, f"{i.own_person_name} and {i.other_person_name} ({names.get(i.other_company_id, '?')})"
@@ -95,15 +140,16 @@ def _propose_form(me) -> ProposeForm:
 @bp.route("/propose", methods=["GET", "POST"])
 @login_required
 def propose():
-    me = company_admin()
-    form = _propose_form(me)
+    acting = acting_admin()
+    form = _propose_form(acting)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                partnership = services.propose(db.session, me, form.company.data or None, form.kind.data,
+                partnership = services.propose(db.session, acting.person, form.company.data or None, form.kind.data,
                                                form.note.data or "", introduction_id=form.introduction.data,
-                                               link=mail_url("partnerships.index"))
+                                               link=mail_url("partnerships.index"), company_id=acting.company_id,
+                                               as_ecosystem_admin=acting.as_ecosystem_admin)
                 db.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -111,41 +157,45 @@ def propose():
             else:
                 flash(f"Proposal sent. Their admins accept or decline it "
                       f"({partnership.kind_label.lower()} partnership).", "success")
-                return redirect(url_for("partnerships.index"))
+                return _back(acting)
         status = 400
-    return render_template("partnerships/propose.html", form=form), status
+    return render_template("partnerships/propose.html", form=form, acting_for=acting.for_company,
+                           company=company_by_id(db.session, acting.company_id)), status
 
 
 @bp.post("/<int:partnership_id>/accept")
 @login_required
 def accept(partnership_id: int):
-    me = company_admin()
+    acting = acting_admin()
     ActionForm().validate_on_submit() or abort(400)
-    if run_action(services.answer, me, partnership_id, True, link=mail_url("partnerships.index")):
+    if run_action(services.answer, acting.person, partnership_id, True, link=mail_url("partnerships.index"),
+                  as_ecosystem_admin=acting.as_ecosystem_admin):
         flash("Partnership accepted.", "success")
-    return redirect(url_for("partnerships.index"))
+    return _back(acting)
 
 
 @bp.post("/<int:partnership_id>/decline")
 @login_required
 def decline(partnership_id: int):
-    me = company_admin()
+    acting = acting_admin()
     ActionForm().validate_on_submit() or abort(400)
-    if run_action(services.answer, me, partnership_id, False, link=mail_url("partnerships.index")):
+    if run_action(services.answer, acting.person, partnership_id, False, link=mail_url("partnerships.index"),
+                  as_ecosystem_admin=acting.as_ecosystem_admin):
         flash("Proposal declined.", "success")
-    return redirect(url_for("partnerships.index"))
+    return _back(acting)
 
 
 @bp.post("/<int:partnership_id>/end")
 @login_required
 def end(partnership_id: int):
-    me = company_admin()
+    acting = acting_admin()
     ActionForm().validate_on_submit() or abort(400)
-    partnership = run_action(services.end, me, partnership_id, link=mail_url("partnerships.index"))
+    partnership = run_action(services.end, acting.person, partnership_id, link=mail_url("partnerships.index"),
+                             company_id=acting.company_id, as_ecosystem_admin=acting.as_ecosystem_admin)
     if partnership is not None:
         flash("Proposal withdrawn." if partnership.answered_at is None else
               "Partnership ended. Entitlements it gave are withdrawn from new tokens.", "success")
-    return redirect(url_for("partnerships.index"))
+    return _back(acting)
 
 
 @bp.get("/audit")
