@@ -306,3 +306,32 @@ def test_rate_limit_per_client_is_a_429_problem(client, app, session, acme, syst
         assert client.get("/api/v1/me", headers=bearer(client_token(client, other, secret))).status_code == 200
     finally:
         app.config["API_RATELIMIT"] = "600 per minute"
+
+
+def test_a_person_application_gets_an_api_token_by_authorization_code(client, session, acme):
+    """The whole flow a people's application runs: authorize with PKCE and resource=<API>,
+    exchange the code, call the API as the person."""
+    from tests.test_provider_support import exchange, get_code, grant_consent, log_in, pkce_pair
+
+    app_client, secret = system_client(session, acme["company"].id, audience=None,
+                                       scopes=("openid", "profile", "api.read"),
+                                       grant_types=("authorization_code",))
+    grant_consent(session, acme["user"], app_client, ["openid", "profile", "api.read"])
+    log_in(client, acme["user"])
+    verifier, challenge = pkce_pair()
+    code, _query = get_code(client, app_client, challenge=challenge, scope="openid profile api.read", resource=API)
+    client.get("/auth/logout")  # the API ignores the browser session either way
+    response = exchange(client, app_client, secret, code, verifier)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    token = response.get_json()["access_token"]
+    me = client.get("/api/v1/me", headers=bearer(token)).get_json()
+    assert me["kind"] == "person" and me["person"]["name"] == "Nina Kowalski"
+
+
+def test_a_cursor_holding_true_instead_of_a_number_is_refused(client, session, acme, system):
+    from portal.api import cursors
+
+    data = forum(session, acme["person"])
+    bogus = cursors.encode({"p": True, "s": 2})
+    assert_problem(client.get(f"/api/v1/threads/{data['thread'].id}/posts", query_string={"cursor": bogus},
+                              headers=system), 400)

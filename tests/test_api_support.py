@@ -19,7 +19,7 @@ def system_client(session, company_id: int | None, *, scopes=ALL_SCOPES, audienc
                   grant_types=("client_credentials",)):
     """A member system's confidential client (client credentials), as /oauth/clients registers it."""
     client, secret = register_client(
-        session, name="Acme ERP", owner_company_id=company_id, redirect_uris=["https://erp.example.com/cb"],
+        session, name="Acme ERP", owner_company_id=company_id, redirect_uris=["https://rp.example.com/cb"],
         grant_types=list(grant_types), token_endpoint_auth_method="client_secret_basic", scopes=list(scopes),
         audience=audience)
     session.commit()

@@ -22,6 +22,11 @@ class BadCursor(ApiProblem):
                          errors=[{"field": "cursor", "message": "not a valid cursor"}])
 
 
+def whole(value) -> bool:
+    """A JSON integer (not a bool, which Python counts as one) within the database's range."""
+    return type(value) is int and 0 <= value <= INT_MAX
+
+
 def encode(position: dict) -> str:
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

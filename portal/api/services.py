@@ -137,7 +137,7 @@ def posts_view(session: Session, thread_id: int, viewer: Viewer, links: Links, *
     if cursor:
         position = cursors.decode(cursor, ("p", "s"))
         page, per_page = position["p"], position["s"]
-        if not (isinstance(page, int) and isinstance(per_page, int) and 1 <= per_page <= 100
+        if not (cursors.whole(page) and cursors.whole(per_page) and 1 <= per_page <= 100
                 and 1 <= page <= cursors.INT_MAX // per_page):
             raise cursors.BadCursor()
     posts = thread_posts_page(session, thread, page, per_page)
@@ -192,7 +192,7 @@ def search_view(session: Session, viewer: Viewer, links: Links, params: schemas.
     from portal.tags.services import normalize_tag_key
 
     page = cursors.decode(params.cursor, ("p",))["p"] if params.cursor else 1
-    if not isinstance(page, int) or not 1 <= page <= 1000:
+    if not cursors.whole(page) or not 1 <= page <= 1000:
         raise cursors.BadCursor()
     query = build_query(params.q, kind=params.type or "", tag_key=normalize_tag_key(params.tag or ""), page=page)
     if not (query.text or query.has_filters):
