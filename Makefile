@@ -36,6 +36,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Production-style serving: gunicorn with threads enough for the live streams (gunicorn.conf.py).
+.PHONY: serve-prod
+serve-prod: $(STAMP)
+	$(BIN)/portal db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pages.py
 

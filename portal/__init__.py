@@ -65,6 +65,8 @@ def _init_extensions(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     web.init_app(app)
+    # First among the after-commit handlers: live events go out before the slower index updates.
+    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
     from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
     from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
@@ -74,7 +76,6 @@ def _init_extensions(app: Flask) -> None:
     from portal import webhooks; webhooks.init_app(app)  # noqa: E702, I001 - webhook deliveries recorded before commit, sent after
     from portal import messages; messages.init_app(app)  # noqa: E702, I001 - "Message" buttons on profiles
     from portal import api; api.init_app(app)  # noqa: E702, I001 - /api/v1: scopes, resource audience, 404/405 problems
-    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
     from portal import feeds; feeds.init_app(app)  # noqa: E702, I001 - forum/introduction/partnership events become activities
     from portal import documents; documents.init_app(app)  # noqa: E702, I001 - upload settings checked at start-up
     from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count

@@ -8,7 +8,8 @@ import pytest
 
 from portal.realtime.broker import LiveBroker, StreamLimitReached
 from portal.realtime.log import LiveRecord
-from portal.realtime.stream import event_stream, format_event
+from portal.realtime.sse import format_event
+from portal.realtime.stream import event_stream
 
 
 class FakeLog:

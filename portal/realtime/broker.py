@@ -44,12 +44,17 @@ class Subscriber:
         self.closed = False
         self.overflowed = False  # the client reads slower than events come: it must reload
 
-    def put(self, record: LiveRecord) -> None:
+    def put(self, record: LiveRecord) -> bool:
+        """Queue a record without waking the reader (see LiveBroker.dispatch); False when full."""
         with self._ready:
             if len(self._items) >= self._max_queue:
                 self.overflowed = True
-            else:
-                self._items.append(record)
+                return False
+            self._items.append(record)
+            return True
+
+    def wake(self) -> None:
+        with self._ready:
             self._ready.notify()
 
     def close(self) -> None:
@@ -93,12 +98,15 @@ class LiveBroker:
     def stream_count(self) -> int:
         return self._count
 
-    def start_cursor(self) -> int:
-        """The id streams opened now start after; read from the log on first use."""
+    def start_cursor(self, newest_id: int | None = None) -> int:
+        """The id streams opened now start after (`newest_id`: the log's newest id, read by the
+        caller's own session). Set on first use; no lock is held while the log is read, so a
+        request that holds a pooled connection never waits for a reader that waits for one."""
         if self._cursor is None:
-            with self._reading:
+            newest = self._newest_id() if newest_id is None else newest_id
+            with self._lock:
                 if self._cursor is None:
-                    self._cursor = self._newest_id()
+                    self._cursor = newest
                     self._last_read = time.monotonic()
         return self._cursor
 
@@ -145,11 +153,19 @@ class LiveBroker:
     # --- delivery -------------------------------------------------------------------------------
 
     def dispatch(self, records: list[LiveRecord]) -> None:
+        """Queue the records for their channels' subscribers, then wake each subscriber once.
+        Waking while still queueing would make a thousand woken stream threads compete for the
+        GIL with this loop; queueing first keeps the loop short (benchmarks/live.py)."""
         with self._lock:
             targets = [(record, list(self._by_channel.get(record.channel, ()))) for record in records]
+        woken: dict[int, Subscriber] = {}
         for record, subscribers in targets:
+            record.sse  # noqa: B018 - format once here, not in every stream's thread
             for subscriber in subscribers:
                 subscriber.put(record)
+                woken[id(subscriber)] = subscriber
+        for subscriber in woken.values():
+            subscriber.wake()
 
     def wake(self) -> None:
         """New rows may be in the log: deliver them. Never blocks behind another reader: if one
@@ -176,8 +192,7 @@ class LiveBroker:
     def _read_new(self) -> None:
         self._last_read = time.monotonic()
         if self._cursor is None:
-            self._cursor = self._newest_id()  # nobody ever subscribed: nothing to hand out
-            return
+            return  # nobody ever subscribed (subscribing sets the cursor first): nothing to hand out
         while True:
             records = self._read_after(self._cursor)
             if not records:

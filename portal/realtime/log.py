@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from portal.realtime.models import LiveEvent
+from portal.realtime.sse import format_event
 
 # pg_advisory_xact_lock key for "writing the live log" ('live' in ASCII).
 _ORDER_LOCK_KEY = 0x6C697665
@@ -39,6 +41,11 @@ class LiveRecord:
     channel: str
     event: str
     data: dict
+
+    @cached_property
+    def sse(self) -> str:
+        """The event as a stream sends it, formatted once however many streams send it."""
+        return format_event(self.event, self.data, self.id)
 
 
 def _record(row: LiveEvent) -> LiveRecord:

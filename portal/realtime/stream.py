@@ -1,30 +1,19 @@
-"""The text/event-stream a browser's EventSource reads.
-
-https://html.spec.whatwg.org/multipage/server-sent-events.html: each event is `id:`, `event:`
-and `data:` lines ended by a blank line; a line starting with ":" is a comment (our heartbeat,
-which also lets a dead connection fail on write); `retry:` sets the reconnect delay. On reconnect
-the browser sends the last `id:` it saw as the Last-Event-ID header.
-"""
+"""One open stream: what it sends from its first line to its end."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 
 from portal.realtime.broker import LiveBroker, Subscriber
 from portal.realtime.log import LiveRecord
+from portal.realtime.sse import format_event
 
 RELOAD = "reload"  # the page is behind in a way events cannot repair: fetch it again
 
 
-def format_event(event: str, data: dict, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
 def format_record(record: LiveRecord) -> str:
-    return format_event(record.event, record.data, record.id)
+    return record.sse
 
 
 def event_stream(broker: LiveBroker, subscriber: Subscriber, *, start_id: int, backlog: list[LiveRecord],

@@ -9,6 +9,7 @@ from portal.db import db
 from portal.errors import DomainError, NotFound
 from portal.profiles.visibility import viewer_for
 from portal.realtime import broker_of, services
+from portal.realtime import log as live_log
 from portal.realtime.broker import StreamLimitReached
 from portal.realtime.stream import event_stream
 from portal.web import current_person
@@ -31,7 +32,7 @@ def stream():
     except DomainError as error:
         abort(400, error.message)
     broker = broker_of(current_app)
-    broker.start_cursor()
+    broker.start_cursor(live_log.newest_id(db.session))
     try:
         subscriber = broker.subscribe(viewer.person_id, channels)
     except StreamLimitReached as error:

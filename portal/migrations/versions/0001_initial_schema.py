@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 02:02:03.565276
+Create Date: 2026-12-02 02:22:44.610500
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,310 @@
+"""Live updates: N concurrent SSE subscribers on one app process, one event, how fast it reaches them.
+
+Usage: .venv/bin/python benchmarks/live.py [--subscribers 1000] [--rounds 5] [--database-url URL]
+                                           [--redis-url URL]
+
+Serves the portal with gunicorn and the settings of gunicorn.conf.py (one gthread worker), on a
+fresh SQLite file by default or on the PostgreSQL database given (its tables are created by the
+migration; use a scratch database). N members each open GET /live/stream?thread=ID on one thread
+(N different people, as N browsers would; the connections come from one asyncio client here).
+Then, each round, a member replies:
+- without --redis-url, through the web form of the same server (POST /forums/t/ID/reply): the time
+  runs from sending the POST, so it includes rendering and committing the reply;
+- with --redis-url, committed by this benchmark process (a second app process on the same
+  database): the server hears of it through Redis; the time runs from just before the commit.
+Per subscriber and round: the delay until its stream delivered the post. Target (issue 6): p99 <
+200 ms for N = 1000. Finally the server is stopped with SIGTERM and the time until every stream
+was closed is reported (streams end cleanly instead of waiting out gunicorn's graceful timeout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SECRET = "live-benchmark-secret"  # noqa: S105 - signs the benchmark's own session cookies
+POST_SECONDS: list[float] = []  # how long each reply's POST took to answer
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _setup(app, subscribers: int):
+    """N members, a public thread; returns (thread id, the author's cookie, every member's cookie)."""
+    from portal.auth.models import User
+    from portal.db import db, utcnow
+    from portal.forums import services as forums
+    from portal.profiles.services import create_person
+
+    with app.app_context():
+        session = db.session
+        users = []
+        for n in range(subscribers + 1):
+            user = User(email=f"live{n}@bench.example", password_hash="!",  # noqa: S106 - no password login
+                        email_verified_at=utcnow())
+            session.add(user)
+            session.flush()
+            create_person(session, f"Live Member {n}", email=user.email, user_id=user.id)
+            users.append(user)
+        session.flush()
+        category = forums.create_category(session, "Benchmarks")
+        author = users[0]
+        from portal.profiles.services import person_for_user
+
+        author_person = person_for_user(session, author.id)
+        thread = forums.create_thread(session, category, author_person.id, "Live benchmark", "First post")
+        db.commit()
+        with app.test_request_context():
+            serializer = app.session_interface.get_signing_serializer(app)
+            cookies = [serializer.dumps({"_user_id": user.get_id(), "_fresh": True}) for user in users]
+        return thread.id, author_person.id, cookies[0], cookies[1:]
+
+
+def _start_server(port: int, env: dict, log_file: Path) -> subprocess.Popen:
+    command = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{port}"]
+    with log_file.open("wb") as log:  # a file, not a pipe: nobody reads the server's log meanwhile
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit("gunicorn exited:\n" + log_file.read_text()[-3000:]) from None
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def _rss_mb(master_pid: int) -> float:
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{master_pid}\n" in status or entry == str(master_pid):
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    return total / 1024
+
+
+def _warm_up(port: int, thread_id: int, cookie: str) -> None:
+    """Wait until the fresh server answers pages quickly (it builds its search index first)."""
+    import requests
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        requests.get(f"http://127.0.0.1:{port}/forums/t/{thread_id}", cookies={"session": cookie}, timeout=60)
+        if time.perf_counter() - started < 0.5:
+            return
+        time.sleep(1)
+
+
+class Subscriber:
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+        self.arrivals: list[float] = []
+        self.closed_at: float | None = None
+
+
+async def _open_stream(port: int, path: str, cookie: str) -> Subscriber:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    writer.write((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
+                  f"Cookie: session={cookie}\r\nConnection: keep-alive\r\n\r\n").encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise SystemExit(f"stream refused: {head[:200]!r}")
+    await reader.readuntil(b"event: ready")
+    return Subscriber(reader, writer)
+
+
+async def _listen(subscriber: Subscriber) -> None:
+    """Note the moment each `post` event arrives (chunked framing and heartbeats are skipped)."""
+    buffer = b""
+    while True:
+        data = await subscriber.reader.read(65536)
+        if not data:
+            subscriber.closed_at = time.perf_counter()
+            return
+        now = time.perf_counter()
+        buffer += data
+        count = buffer.count(b"event: post")
+        if count:
+            subscriber.arrivals.extend([now] * count)
+            buffer = buffer[buffer.rfind(b"event: post") + len(b"event: post"):]
+        buffer = buffer[-64:]
+
+
+def _reply_over_http(port: int, thread_id: int, cookie: str, text: str) -> float:
+    """Post a reply through the web form; returns the moment the POST was sent."""
+    import requests
+
+    web = requests.Session()
+    web.cookies.set("session", cookie, domain="127.0.0.1")
+    base = f"http://127.0.0.1:{port}"
+    page = web.get(f"{base}/forums/t/{thread_id}").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    started = time.perf_counter()
+    response = web.post(f"{base}/forums/t/{thread_id}/reply", data={"csrf_token": token.group(1), "body": text},
+                        allow_redirects=False)
+    if response.status_code != 302:
+        raise SystemExit(f"reply failed: {response.status_code}")
+    POST_SECONDS.append(time.perf_counter() - started)
+    return started
+
+
+def _reply_in_this_process(app, thread_id: int, author_id: int, text: str) -> float:
+    from portal.db import db
+    from portal.forums import services as forums
+    from portal.forums.models import Thread
+
+    with app.app_context():
+        session = db.new_session()
+        forums.reply(session, session.get(Thread, thread_id), author_id, text)
+        started = time.perf_counter()
+        session.commit()
+        session.close()
+    return started
+
+
+async def _run(args, port: int, thread_id: int, author_id: int, author_cookie: str, cookies: list[str],
+               committer, server) -> dict:
+    path = f"/live/stream?{urlencode({'thread': thread_id})}"
+    started = time.perf_counter()
+    subscribers: list[Subscriber] = []
+    gate = asyncio.Semaphore(64)
+
+    opening: list[float] = []
+
+    async def one(cookie):
+        async with gate:
+            begun = time.perf_counter()
+            subscribers.append(await _open_stream(port, path, cookie))
+            opening.append(time.perf_counter() - begun)
+
+    await asyncio.gather(*(one(cookie) for cookie in cookies))
+    connect_seconds = time.perf_counter() - started
+    print(f"opening one stream: p50 {statistics.median(opening) * 1000:.0f} ms, max {max(opening) * 1000:.0f} ms")
+    listeners = [asyncio.create_task(_listen(s)) for s in subscribers]
+    await asyncio.sleep(1.0)
+    rss = _rss_mb(server.pid)
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    spreads: list[float] = []
+    for round_number in range(args.rounds):
+        before = len(latencies)
+        if committer is None:
+            sent = await loop.run_in_executor(None, _reply_over_http, port, thread_id, author_cookie,
+                                              f"Round {round_number}")
+        else:
+            sent = await loop.run_in_executor(None, _reply_in_this_process, committer, thread_id, author_id,
+                                              f"Round {round_number}")
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline and sum(len(s.arrivals) for s in subscribers) < len(subscribers) * (
+                round_number + 1):
+            await asyncio.sleep(0.01)
+        arrived = [s.arrivals[round_number] for s in subscribers if len(s.arrivals) > round_number]
+        latencies += [at - sent for at in arrived]
+        if arrived:
+            spreads.append(max(arrived) - min(arrived))
+        missing = len(subscribers) - (len(latencies) - before)
+        if missing:
+            print(f"round {round_number}: {missing} subscribers got nothing within 10 s")
+        await asyncio.sleep(0.5)
+    stop = time.perf_counter()
+    server.send_signal(signal.SIGTERM)
+    await asyncio.wait(listeners, timeout=30)
+    closed = [s.closed_at - stop for s in subscribers if s.closed_at is not None]
+    return {"connect_seconds": connect_seconds, "rss_mb": rss, "latencies": latencies, "closed": closed,
+            "spreads": spreads, "subscribers": len(subscribers)}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--redis-url", default="")
+    args = parser.parse_args()
+
+    from portal import create_app
+    from portal.config import normalize_database_url
+    from portal.migrate import upgrade
+
+    folder = Path(tempfile.mkdtemp(prefix="live-bench-"))
+    url = normalize_database_url(args.database_url) if args.database_url else f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    setup_app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "setup"), "SECRET_KEY": SECRET,
+                            "SEARCH_BACKGROUND_REBUILD": False, "REDIS_URL": args.redis_url})
+    made = time.perf_counter()
+    thread_id, author_id, author_cookie, cookies = _setup(setup_app, args.subscribers)
+    print(f"{args.subscribers} members and a thread made in {time.perf_counter() - made:.1f} s")
+
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=url, PORTAL_INSTANCE_PATH=str(folder / "server"), SECRET_KEY=SECRET,
+               LIVE_MAX_STREAMS=str(args.subscribers), PORTAL_RATELIMIT="0", REDIS_URL=args.redis_url,
+               MATCHING_REBUILD_SECONDS="0")
+    server = _start_server(port, env, folder / "gunicorn.log")
+    _warm_up(port, thread_id, author_cookie)
+    committer = setup_app if args.redis_url else None
+    try:
+        result = asyncio.run(_run(args, port, thread_id, author_id, author_cookie, cookies, committer, server))
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    latencies = [value * 1000 for value in result["latencies"]]
+    how = "committed in another process, relayed by Redis" if args.redis_url else "posted through the web form"
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"gunicorn gthread, 1 worker, {backend}; {result['subscribers']} open streams "
+          f"(opened in {result['connect_seconds']:.1f} s), server RSS {result['rss_mb']:.0f} MB")
+    if latencies:
+        print(f"one reply ({how}) → every stream, {args.rounds} rounds, {len(latencies)} deliveries: "
+              f"p50 {statistics.median(latencies):.0f} ms, p99 {_percentile(latencies, 0.99):.0f} ms, "
+              f"max {max(latencies):.0f} ms (target p99 < 200 ms)")
+    if POST_SECONDS:
+        print(f"the reply's POST itself answered in p50 {statistics.median(POST_SECONDS) * 1000:.0f} ms")
+    spreads = result["spreads"]
+    if spreads:
+        print(f"first to last stream of a round: p50 {statistics.median(spreads) * 1000:.0f} ms, "
+              f"max {max(spreads) * 1000:.0f} ms")
+    closed = result["closed"]
+    if closed:
+        print(f"SIGTERM: {len(closed)} of {result['subscribers']} streams closed by the server within "
+              f"{max(closed):.2f} s")
+    print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""gunicorn settings for production (`make serve-prod`, or `gunicorn wsgi:app` from this folder).
+
+Live updates keep one HTTP response open per browser tab (GET /live/stream). The `gthread` worker
+gives each open response a thread, so `threads` must cover LIVE_MAX_STREAMS plus room for ordinary
+pages; the streams themselves only wait on a condition variable and cost memory, not CPU (see
+README "Live updates" for the measurements). gevent would hold more streams per worker, but it
+would turn the matching graph's CPU-heavy rebuild thread into a greenlet that freezes every
+request and stream of its worker for seconds, and it needs psycopg and redis-py to cooperate
+with monkey-patching; threads need neither.
+"""
+
+import os
+import signal
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+wsgi_app = "wsgi:app"
+worker_class = "gthread"
+# One worker holds every stream of this host in one broker. Several workers (WEB_CONCURRENCY)
+# need REDIS_URL so that a commit in one wakes the streams of the others at once (without it,
+# they notice within LIVE_POLL_SECONDS).
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+_streams = int(float(os.environ.get("LIVE_MAX_STREAMS", "1000")))
+threads = int(os.environ.get("PORTAL_THREADS", str(_streams + 64)))
+worker_connections = threads + 64  # gthread counts open connections against this
+backlog = 2048
+keepalive = 5
+timeout = 60  # the worker's heartbeat to the arbiter, not a per-request limit in gthread
+graceful_timeout = 20
+accesslog = os.environ.get("PORTAL_ACCESS_LOG") or None
+
+
+def post_worker_init(worker):
+    """On SIGTERM, end the open streams first: gthread waits for every open response before it
+    exits, and browsers reconnect (with Last-Event-ID) to whichever worker serves next."""
+    gunicorn_exit = worker.handle_exit
+
+    def end_streams_then_exit(sig, frame):
+        broker = getattr(worker.wsgi, "extensions", {}).get("live_broker")
+        if broker is not None:
+            broker.close()
+        gunicorn_exit(sig, frame)
+
+    worker.handle_exit = end_streams_then_exit
+    signal.signal(signal.SIGTERM, end_streams_then_exit)
