@@ -15,11 +15,16 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 CSV = b"name,price\nWidget,12.50\nGadget,7.25\n"
 
 
-def office_file(part: str = "word/document.xml") -> bytes:
-    """A minimal Office Open XML package (docx by default; xl/workbook.xml or ppt/presentation.xml)."""
+def office_file(part: str = "word/document.xml", *, first: tuple[str, ...] = (),
+                content_types: bool = True) -> bytes:
+    """A minimal Office Open XML package (docx by default; xl/workbook.xml or ppt/presentation.xml),
+    `first`: entries written before it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        for name in first:
+            archive.writestr(name, "<x/>" * 200)
+        if content_types:
+            archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(part, "<document/>")
     return buffer.getvalue()
 

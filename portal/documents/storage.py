@@ -18,6 +18,7 @@ import re
 import secrets
 import time
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,24 +39,25 @@ class FileType:
     extension: str
     content_type: str
     sniffed_as: frozenset[str]  # what filetype may call it; empty: plain UTF-8 text (no magic number)
-    label: str
+    label: str  # with its article: "a PDF", "an Excel workbook"
 
 
+OOXML_FOLDERS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 _ZIP_FAMILY = frozenset({"zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub"})
 FILE_TYPES: dict[str, FileType] = {t.extension: t for t in (
-    FileType("pdf", "application/pdf", frozenset({"pdf"}), "PDF"),
-    FileType("png", "image/png", frozenset({"png"}), "PNG image"),
-    FileType("jpg", "image/jpeg", frozenset({"jpg"}), "JPEG image"),
-    FileType("jpeg", "image/jpeg", frozenset({"jpg"}), "JPEG image"),
+    FileType("pdf", "application/pdf", frozenset({"pdf"}), "a PDF"),
+    FileType("png", "image/png", frozenset({"png"}), "a PNG image"),
+    FileType("jpg", "image/jpeg", frozenset({"jpg"}), "a JPEG image"),
+    FileType("jpeg", "image/jpeg", frozenset({"jpg"}), "a JPEG image"),
     FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             frozenset({"docx"}), "Word document"),
+             frozenset({"docx"}), "a Word document"),
     FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             frozenset({"xlsx"}), "Excel workbook"),
+             frozenset({"xlsx"}), "an Excel workbook"),
     FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             frozenset({"pptx"}), "PowerPoint presentation"),
-    FileType("zip", "application/zip", _ZIP_FAMILY, "ZIP archive"),
-    FileType("txt", "text/plain; charset=utf-8", frozenset(), "text file"),
-    FileType("csv", "text/csv; charset=utf-8", frozenset(), "CSV file"),
+             frozenset({"pptx"}), "a PowerPoint presentation"),
+    FileType("zip", "application/zip", _ZIP_FAMILY, "a ZIP archive"),
+    FileType("txt", "text/plain; charset=utf-8", frozenset(), "a text file"),
+    FileType("csv", "text/csv; charset=utf-8", frozenset(), "a CSV file"),
 )}
 DEFAULT_ALLOWED = tuple(FILE_TYPES)
 # Text that a browser (or a careless viewer) would render as a page or a picture.
@@ -84,6 +86,22 @@ def clean_file_name(raw: str | None, extension: str) -> str:
 def _extension(file_name: str | None) -> str:
     base = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
     return base.rsplit(".", 1)[-1].lower() if "." in base else ""
+
+
+def _office_kind(path: Path) -> str | None:
+    """docx/xlsx/pptx from the zip's full list of entries: an Office Open XML package has
+    [Content_Types].xml and its main folder, wherever they sit in the archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    for extension, folder in OOXML_FOLDERS.items():
+        if any(name.startswith(folder) for name in names):
+            return extension
+    return None
 
 
 def _is_utf8_text(head: bytes) -> bool:
@@ -168,7 +186,7 @@ class DocumentStore:
         try:
             digest, size, head = self._copy(stream, temp_path)
             file_type = FILE_TYPES[extension]
-            self._check_type(file_type, head)
+            self._check_type(file_type, head, temp_path)
         except BaseException:
             temp_path.unlink(missing_ok=True)
             raise
@@ -193,11 +211,14 @@ class DocumentStore:
         return digest.hexdigest(), size, head
 
     @staticmethod
-    def _check_type(file_type: FileType, head: bytes) -> None:
+    def _check_type(file_type: FileType, head: bytes, path: Path) -> None:
         sniffed = filetype.guess(head)
+        if (sniffed is not None and sniffed.extension == "zip" and file_type.extension in OOXML_FOLDERS
+                and _office_kind(path) == file_type.extension):
+            return  # an Office file whose first zip entries filetype's quick look did not recognise
         if file_type.sniffed_as:
             if sniffed is None or sniffed.extension not in file_type.sniffed_as:
-                raise DomainError(f"The file's content is not a {file_type.label} "
+                raise DomainError(f"The file's content is not {file_type.label} "
                                   f"(it does not match its .{file_type.extension} name).", field="file")
             return
         if sniffed is not None or not _is_utf8_text(head) or _MARKUP_START.match(head):
