@@ -335,3 +335,15 @@ def test_a_cursor_holding_true_instead_of_a_number_is_refused(client, session, a
     bogus = cursors.encode({"p": True, "s": 2})
     assert_problem(client.get(f"/api/v1/threads/{data['thread'].id}/posts", query_string={"cursor": bogus},
                               headers=system), 400)
+
+
+def test_an_unexpected_error_is_a_500_problem_not_a_page(client, app, monkeypatch, acme, system):
+    from portal.api import services
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "company_view", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_TEST_ERRORS", False)
+    body = assert_problem(client.get(f"/api/v1/companies/{acme['company'].slug}", headers=system), 500)
+    assert "database" not in body["detail"]  # nothing internal leaks
