@@ -239,6 +239,26 @@ def test_the_cli_sends_what_is_due(session, alpha, receiver, runner):
     assert "Delivered 0" in runner.invoke(args=["webhooks", "deliver"]).output  # nothing twice
 
 
+def test_prune_deletes_old_finished_deliveries_and_keeps_waiting_ones(session, alpha, receiver, runner):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    old_delivered = ping(session, company, subscription)
+    deliver_due(session, settings())
+    old_waiting = ping(session, company, subscription)
+    recent = ping(session, company, subscription)
+    for row in (old_delivered, old_waiting):
+        session.get(WebhookDelivery, row.id).created_at = utcnow() - timedelta(days=40)
+    session.commit()
+    gone, kept = old_delivered.id, [old_waiting.id, recent.id]
+    result = runner.invoke(args=["webhooks", "prune", "--days", "30"])
+    assert result.exit_code == 0 and "Deleted 1 delivery" in result.output, result.output
+    session.expunge_all()
+    assert session.get(WebhookDelivery, gone) is None
+    assert all(session.get(WebhookDelivery, delivery_id) is not None for delivery_id in kept)
+    assert session.scalar(select(WebhookAttempt).where(WebhookAttempt.delivery_id == gone)) is None
+    assert runner.invoke(args=["webhooks", "prune", "--days", "0"]).exit_code == 2  # a clear usage error
+
+
 def test_the_sender_thread_sends_after_commit_and_sweeps_due_retries(app, session, alpha, receiver, monkeypatch):
     """The thread shares the test's database connection: the test reads the database only while
     the thread is idle (its queue drained) or stopped."""

@@ -1,4 +1,5 @@
-"""`portal webhooks deliver`: send due webhook deliveries (cron, or a worker with --every)."""
+"""`portal webhooks deliver` sends due deliveries (cron, or a worker with --every); `portal webhooks
+prune` keeps the delivery log from growing for ever."""
 
 from __future__ import annotations
 
@@ -37,6 +38,22 @@ def deliver_command(every: float | None) -> None:
         if every is None:
             return
         time.sleep(every)
+
+
+@webhooks_group.command("prune")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Keep the log of the last DAYS days.")
+@with_appcontext
+def prune_command(days: int) -> None:
+    """Delete delivered and failed deliveries (and their attempts) older than DAYS days."""
+    from datetime import timedelta
+
+    from portal.db import db, utcnow
+    from portal.webhooks.services import prune_deliveries
+
+    removed = prune_deliveries(db.session, utcnow() - timedelta(days=days))
+    db.commit()
+    click.echo(f"Deleted {removed} delivery(ies) older than {days} days.")
 
 
 def register(app: Flask) -> None:

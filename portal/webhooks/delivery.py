@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -135,13 +136,23 @@ def deliver_due(session: Session, settings: DeliverySettings, *, delivery_ids: I
             continue
         delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
         subscription = session.get(WebhookSubscription, delivery.subscription_id, populate_existing=True)
+        # No transaction stays open during the request: it would hold a PostgreSQL connection
+        # "idle in transaction" for up to the timeouts, and on SQLite a read snapshot that another
+        # sender's commit makes stale cannot become a write transaction (SQLITE_BUSY_SNAPSHOT).
+        session.commit()
         outcome = _attempt(delivery, subscription, settings, send, resolver, now)
         trigger = "retry" if seen > 0 else ("redeliver" if delivery.last_attempt_at is not None else "event")
         session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=outcome.status_code,
                                    duration_ms=outcome.duration_ms, error=outcome.error[:500],
                                    response_snippet=outcome.response_snippet[:1000], trigger=trigger))
         _record(delivery, subscription, outcome, settings, now, rng, result)
-        session.commit()
+        try:
+            session.commit()
+        except OperationalError:
+            # The row stays claimed until its lease ends, then goes out again: at least once, never lost.
+            session.rollback()
+            log.warning("webhook delivery %s: the outcome could not be recorded; it is sent again later",
+                        delivery_id, exc_info=True)
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -173,6 +174,20 @@ def attempts_of(session: Session, delivery: WebhookDelivery) -> list[WebhookAtte
     """Every request made for a delivery, newest first."""
     return list(session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id)
                                 .order_by(WebhookAttempt.id.desc())))
+
+
+def prune_deliveries(session: Session, older_than: datetime) -> int:
+    """Delete delivered and failed deliveries created before `older_than`, with their attempts;
+    waiting ones stay whatever their age. Returns how many deliveries went."""
+    finished = select(WebhookDelivery.id).where(WebhookDelivery.status.in_((DELIVERED, FAILED)),
+                                                WebhookDelivery.created_at < older_than)
+    ids = list(session.scalars(finished))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(chunk)))
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(chunk)))
+    session.flush()
+    return len(ids)
 
 
 def status_counts(session: Session, subscription_ids: list[int]) -> dict[int, dict[str, int]]:
