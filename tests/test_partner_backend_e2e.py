@@ -306,3 +306,17 @@ def _partnership_ends(world, live_server, base: str) -> None:
     introspection = requests.post(f"{world.portal}/oauth/introspect", auth=world.acme_client,
                                   data={"token": before}, timeout=10)
     assert introspection.json() == {"active": False}
+
+
+def test_cached_keys_outlive_a_portal_outage_but_unknown_kids_then_get_503(world, tmp_path):
+    with serve_backend(world.portal, world.audience, tmp_path) as (base, trust):
+        token = world.system_token(world.beta_client)
+        assert call(base, token).status_code == 200
+        trust._jwks_uri = "http://127.0.0.1:9/oauth/jwks"  # the portal is unreachable from now on
+        trust.max_age_seconds = trust.min_refetch_seconds = 0
+        assert call(base, token).status_code == 200  # the keys it has still verify
+        attacker = RSAKey.generate_key(2048, private=True)
+        forged = jwt.encode({"alg": "RS256", "typ": "at+jwt", "kid": "unknown"}, _parts(token)[1], attacker,
+                            algorithms=["RS256"])
+        response = call(base, forged)
+        assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"

@@ -75,10 +75,17 @@ class PortalTrust:
         return keys
 
     def keys(self) -> KeySet:
-        """The cached key set; fetched on first use and again once it is `max_age_seconds` old."""
+        """The cached key set; fetched on first use and again once it is `max_age_seconds` old.
+        When that refresh fails the cached keys go on serving (the portal being down for a while
+        must not turn every request away) and the next try comes `min_refetch_seconds` later."""
         with self._lock:
-            if self._keys is None or time.monotonic() - self._fetched_at > self.max_age_seconds:
+            if self._keys is None:
                 return self._fetch()
+            if time.monotonic() - self._fetched_at > self.max_age_seconds:
+                try:
+                    return self._fetch()
+                except PortalUnavailable:
+                    self._fetched_at = time.monotonic() - self.max_age_seconds + self.min_refetch_seconds
             return self._keys
 
     def refresh_for_unknown_kid(self) -> KeySet | None:
