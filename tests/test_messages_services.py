@@ -151,6 +151,9 @@ def test_block_stops_new_conversations_and_hides_group_messages(session, people)
                                     messages.conversation_messages(session, ann, group.conversation_id).messages]
     assert "Ann, answer me" in [m.body for m, _ in
                                 messages.conversation_messages(session, cat, group.conversation_id).messages]
+    last_seen = {row.conversation.id: row.last_message.body for row in messages.inbox(session, ann).items}
+    assert last_seen[group.conversation_id] == "Group hello"
+    assert messages.inbox(session, cat).items[0].last_message.body == "Ann, answer me"
     assert [p.name for p in blocking.blocked_people(session, ann)] == ["Bob Tester"]
     blocking.unblock(session, ann, bob.id)
     messages.post_message(session, bob, old.conversation_id, "Thanks for unblocking", settings=SETTINGS)

@@ -41,7 +41,11 @@ class Conversation(Base):
 
 class Participant(Base):
     """A person in a conversation. Messages with an id above `visible_after_id` are theirs to read
-    (someone added to a group does not see what was said before); `last_read_id` is the read marker."""
+    (someone added to a group does not see what was said before); `last_read_id` is the read marker.
+
+    `unread_count` is kept as messages arrive (each one they receive adds one, reading sets it to
+    0) because every page shows the total in the nav: summing a few hundred rows instead of
+    counting messages past each marker (benchmarks/messages.py)."""
 
     __tablename__ = "message_participants"
     __table_args__ = (Index("ix_message_participants_person_left", "person_id", "left_at"),)
@@ -53,6 +57,7 @@ class Participant(Base):
     left_at: Mapped[datetime | None]
     visible_after_id: Mapped[int] = mapped_column(default=0)
     last_read_id: Mapped[int] = mapped_column(default=0)
+    unread_count: Mapped[int] = mapped_column(default=0)
 
 
 class Message(Base):

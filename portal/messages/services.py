@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,7 +51,7 @@ def _not_blocked_by_reader():
     """Messages the participant (Participant row in the query) did not block: a blocked author's
     messages after the block stay out of the blocker's view."""
     return ~exists().where(Block.blocker_id == Participant.person_id, Block.blocked_id == Message.author_id,
-                           Message.id > Block.after_message_id)
+                           Message.id > Block.after_message_id).correlate_except(Block)
 
 
 def _readable():
@@ -59,24 +59,16 @@ def _readable():
         & _not_blocked_by_reader()
 
 
-def _unread_stmt():
-    """(conversation id, person id, unread count) of active participants."""
-    return (select(Participant.conversation_id, Participant.person_id, func.count(Message.id))
-            .join(Message, _readable())
-            .where(Participant.left_at.is_(None), Message.id > Participant.last_read_id, Message.kind == TEXT,
-                   Message.author_id != Participant.person_id)
-            .group_by(Participant.conversation_id, Participant.person_id))
-
-
 def unread_counts(session: Session, person_id: int) -> dict[int, int]:
     """Unread messages per conversation (conversations with none are left out)."""
-    rows = session.execute(_unread_stmt().where(Participant.person_id == person_id))
-    return {conversation_id: count for conversation_id, _person_id, count in rows}
+    return dict(session.execute(select(Participant.conversation_id, Participant.unread_count).where(
+        Participant.person_id == person_id, Participant.left_at.is_(None), Participant.unread_count > 0)).all())
 
 
 def unread_total(session: Session, person_id: int) -> int:
     """Unread messages over all of the person's conversations (the nav badge)."""
-    return sum(unread_counts(session, person_id).values())
+    return session.scalar(select(func.coalesce(func.sum(Participant.unread_count), 0)).where(
+        Participant.person_id == person_id, Participant.left_at.is_(None))) or 0
 
 
 def _active_participants(session: Session, conversation_id: int) -> list[Participant]:
@@ -248,10 +240,6 @@ def _write(session: Session, conversation: Conversation, author: Person, body: s
            kind: str = TEXT) -> Message:
     """Store a message and tell the others: an in-app notification (mail by their preference) when
     the conversation had nothing unread for them, so a burst of messages notifies once."""
-    already_unread: set[int] = set()
-    if kind == TEXT:
-        already_unread = {person_id for _cid, person_id, _count in
-                          session.execute(_unread_stmt().where(Participant.conversation_id == conversation.id))}
     message = Message(conversation_id=conversation.id, author_id=author.id, kind=kind, body=body)
     session.add(message)
     session.flush()
@@ -259,12 +247,22 @@ def _write(session: Session, conversation: Conversation, author: Person, body: s
     participants = _active_participants(session, conversation.id)
     for participant in participants:
         if participant.person_id == author.id:
-            participant.last_read_id = message.id  # one's own message is read
+            participant.last_read_id, participant.unread_count = message.id, 0  # one's own message is read
     session.flush()
     if kind != TEXT:
         return message
     others = [p.person_id for p in participants if p.person_id != author.id]
     recipients = sorted(set(others) - blocking.blockers_among(session, author.id, others))
+    already_unread = {p.person_id for p in participants if p.unread_count > 0}
+    if recipients:
+        # In SQL, so that two messages arriving at once both count.
+        session.execute(update(Participant).where(Participant.conversation_id == conversation.id,
+                                                  Participant.person_id.in_(recipients))
+                        .values(unread_count=Participant.unread_count + 1)
+                        .execution_options(synchronize_session=False))
+        for participant in participants:
+            if participant.person_id in recipients:
+                session.expire(participant, ["unread_count"])
     queue_event(session, "message.sent", {"message_id": message.id, "conversation_id": conversation.id,
                                           "author_id": author.id, "recipient_ids": recipients})
     to_notify = [person_id for person_id in recipients if person_id not in already_unread]
@@ -319,19 +317,25 @@ def summaries(session: Session, person: Person, conversations: list[Conversation
     for participant in session.scalars(select(Participant).where(Participant.conversation_id.in_(ids),
                                                                  Participant.left_at.is_(None))):
         members.setdefault(participant.conversation_id, []).append(participant.person_id)
-    last_ids = dict(session.execute(
-        select(Participant.conversation_id, func.max(Message.id)).join(Message, _readable())
-        .where(Participant.person_id == person.id, Participant.conversation_id.in_(ids), Message.kind == TEXT)
-        .group_by(Participant.conversation_id)).all())
-    last_messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(last_ids.values())))}
+    # A correlated "latest readable message" per row is a short backwards walk of the
+    # (conversation_id, id) index; max() over a filtered join would read every message of a long one.
+    last_id = (select(Message.id).where(Message.conversation_id == Participant.conversation_id,
+                                        Message.id > Participant.visible_after_id, Message.kind == TEXT,
+                                        _not_blocked_by_reader())
+               .order_by(Message.id.desc()).limit(1).correlate(Participant).scalar_subquery())
+    last_ids = dict(session.execute(select(Participant.conversation_id, last_id).where(
+        Participant.person_id == person.id, Participant.conversation_id.in_(ids))).all())
+    found = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(
+        [mid for mid in last_ids.values() if mid is not None])))}
+    last_messages = {cid: found.get(mid) for cid, mid in last_ids.items()}
     people = persons_by_ids(session, {pid for pids in members.values() for pid in pids}
-                            | {m.author_id for m in last_messages.values() if m.author_id})
+                            | {m.author_id for m in last_messages.values() if m is not None and m.author_id})
     unread = unread_counts(session, person.id)
     rows = []
     for conversation in conversations:
         others = sorted((people[pid] for pid in members.get(conversation.id, []) if pid != person.id and pid in people),
                         key=lambda p: p.name.lower())
-        last = last_messages.get(last_ids.get(conversation.id))
+        last = last_messages.get(conversation.id)
         rows.append(ConversationSummary(conversation, others, last, people.get(last.author_id) if last else None,
                                         unread.get(conversation.id, 0), conversation.created_by_id == person.id))
     return rows
@@ -353,7 +357,8 @@ def conversation_messages(session: Session, person: Person, conversation_id: int
     """The newest `limit` messages the person may read (older than message id `before` when given)."""
     conversation, participant = _participation(session, person.id, conversation_id)
     stmt = (select(Message).join(Participant, _readable())
-            .where(Participant.conversation_id == conversation.id, Participant.person_id == person.id)
+            .where(Message.conversation_id == conversation.id, Participant.conversation_id == conversation.id,
+                   Participant.person_id == person.id)
             .order_by(Message.id.desc()).limit(limit + 1))
     if isinstance(before, int):
         stmt = stmt.where(Message.id < before)
@@ -368,9 +373,9 @@ def mark_read(session: Session, person: Person, conversation_id: int) -> bool:
     """Everything in the conversation is read by the person now. True when that changed anything."""
     conversation, participant = _participation(session, person.id, conversation_id)
     latest = conversation.last_message_id or 0
-    if participant.last_read_id >= latest:
+    if participant.last_read_id >= latest and not participant.unread_count:
         return False
-    participant.last_read_id = latest
+    participant.last_read_id, participant.unread_count = max(latest, participant.last_read_id), 0
     session.flush()
     queue_event(session, "message.read", {"person_id": person.id, "conversation_id": conversation.id})
     return True
@@ -403,7 +408,7 @@ def add_participants(session: Session, actor: Person, conversation_id: int, peop
         if participant is None:
             participant = Participant(conversation_id=conversation.id, person_id=person.id)
             session.add(participant)
-        participant.left_at, participant.joined_at = None, now
+        participant.left_at, participant.joined_at, participant.unread_count = None, now, 0
         participant.visible_after_id = participant.last_read_id = seen_up_to
     session.flush()
     event = _write(session, conversation, actor, ", ".join(person.name for person in new), kind=ADDED)

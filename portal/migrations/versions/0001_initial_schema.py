@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 02:28:07.186042
+Create Date: 2026-12-02 02:32:36.652061
 """
 from alembic import op
 import sqlalchemy as sa
@@ -926,6 +926,7 @@ def upgrade() -> None:
     sa.Column('left_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('visible_after_id', sa.Integer(), nullable=False),
     sa.Column('last_read_id', sa.Integer(), nullable=False),
+    sa.Column('unread_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['message_conversations.id'], name=op.f('fk_message_participants_conversation_id_message_conversations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_message_participants_person_id_persons'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('conversation_id', 'person_id', name=op.f('pk_message_participants'))
