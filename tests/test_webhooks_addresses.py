@@ -97,3 +97,22 @@ def test_allowed_networks_open_exactly_those_addresses_and_http_only_when_allowe
 def test_a_bad_network_in_the_setting_names_itself():
     with pytest.raises(ValueError, match="'10.0.0.0/33'"):
         parse_networks("127.0.0.1, 10.0.0.0/33")
+
+
+def test_an_internationalized_host_name_is_resolved_and_sent_in_its_ascii_form():
+    asked = []
+    destination = check_destination("https://bücher.example/in", PUBLIC,
+                                    lambda host, port: asked.append(host) or ["93.184.215.14"])
+    assert asked == ["xn--bcher-kva.example"] and destination.host_header == "xn--bcher-kva.example"
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from portal.webhooks.sender import retry_after
+
+    assert retry_after("120") == 120
+    in_an_hour = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    assert 3500 < retry_after(in_an_hour) <= 3600
+    assert retry_after("soon") is None and retry_after(None) is None

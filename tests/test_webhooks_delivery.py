@@ -292,3 +292,15 @@ def wait_for(condition, seconds: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_an_endpoint_asking_to_retry_later_is_left_alone_that_long(session, alpha, receiver):
+    company, _ = alpha
+    subscription, _ = subscribe(session, company, receiver.url, ["partnership.started"])
+    queued = ping(session, company, subscription)
+    receiver.answer(503, b"maintenance", headers={"Retry-After": "3600"})
+    before = utcnow()
+    deliver_due(session, settings())
+    session.expire_all()
+    wait = (session.get(WebhookDelivery, queued.id).next_attempt_at - before).total_seconds()
+    assert 3590 < wait < 3700  # not the one minute of the schedule

@@ -158,3 +158,28 @@ def test_the_company_page_links_its_admins_to_the_webhooks(client, world):
     for who in ("dan_user", "eve_user", "bob_user"):
         login(client, world[who])
         assert "/webhooks/" not in page(client, "/companies/alpha-hooks")
+
+
+def test_pings_are_rate_limited_per_member(client, session, world, receiver):
+    hook, _ = subscribe(session, world["alpha"], receiver.url, ["partnership.started"])
+    session.commit()
+    login(client, world["alice_user"])
+    statuses = [client.post(f"/companies/alpha-hooks/webhooks/{hook.id}/ping").status_code for _ in range(7)]
+    assert statuses == [302] * 6 + [429]
+    assert len(receiver.requests) == 6
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("PORTAL_WEBHOOKS_ALLOW_PRIVATE", "10.0.0.0/33", "'10.0.0.0/33' is not an IP address or network"),
+    ("PORTAL_WEBHOOKS_SENDER", "sometimes", "expected one of thread, inline, off"),
+    ("PORTAL_WEBHOOKS_MAX_ATTEMPTS", "many", "expected a number"),
+    ("RATELIMIT_WEBHOOK_SENDS", "lots", "expected a rate limit"),
+])
+def test_a_bad_setting_stops_start_up_with_its_name(monkeypatch, tmp_path, variable, value, message):
+    from portal import create_app
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit) as stopped:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "INSTANCE_PATH": str(tmp_path),
+                    "SECRET_KEY": "x"})
+    assert variable in str(stopped.value) and message in str(stopped.value)

@@ -24,6 +24,8 @@ SETTINGS = {
     "WEBHOOKS_CONNECT_TIMEOUT": ("PORTAL_WEBHOOKS_CONNECT_TIMEOUT", 5.0),
     "WEBHOOKS_READ_TIMEOUT": ("PORTAL_WEBHOOKS_READ_TIMEOUT", 10.0),
     "WEBHOOKS_SWEEP_SECONDS": ("PORTAL_WEBHOOKS_SWEEP_SECONDS", 30.0),
+    "RATELIMIT_WEBHOOK_SENDS": ("RATELIMIT_WEBHOOK_SENDS", "60/hour;6/minute"),
+    "RATELIMIT_WEBHOOK_SUBSCRIBE": ("RATELIMIT_WEBHOOK_SUBSCRIBE", "20/hour"),
 }
 SENDER_MODES = ("thread", "inline", "off")
 
@@ -48,6 +50,8 @@ def _from_environment(variable: str, default):
 
 def init_app(app: Flask) -> None:
     """Read the settings, record deliveries before each commit, send them after it."""
+    from limits import parse_many
+
     from portal import events
     from portal.webhooks import capture, dispatch
     from portal.webhooks.addresses import parse_networks
@@ -61,5 +65,10 @@ def init_app(app: Flask) -> None:
         parse_networks(app.config["WEBHOOKS_ALLOW_PRIVATE"])
     except ValueError as error:
         raise SystemExit(str(error)) from None
+    for name in ("RATELIMIT_WEBHOOK_SENDS", "RATELIMIT_WEBHOOK_SUBSCRIBE"):
+        try:
+            parse_many(app.config[name])
+        except ValueError:
+            raise SystemExit(f"{name}={app.config[name]!r}: expected a rate limit such as 6/minute") from None
     capture.attach(app, app.extensions["portal_db"].sessionmaker)
     events.subscribe("webhook.queued", dispatch.on_queued)

@@ -82,7 +82,7 @@ def parse_networks(value: str | Iterable[str]) -> tuple[IPNetwork, ...]:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ValueError(f"WEBHOOKS_ALLOW_PRIVATE: {item!r} is not an IP address or network") from None
+            raise ValueError(f"PORTAL_WEBHOOKS_ALLOW_PRIVATE: {item!r} is not an IP address or network") from None
     return tuple(networks)
 
 
@@ -122,6 +122,11 @@ def parse_url(url: str, policy: AddressPolicy) -> Destination:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise AddressRefused("The URL has no host name.")
+    if not host.isascii():
+        try:  # an internationalized name travels (DNS, Host header, TLS) in its ASCII form
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise AddressRefused("The URL's host name is not valid.") from None
     if parts.fragment:
         raise AddressRefused("The URL must not have a #fragment.")
     target = parts.path or "/"

@@ -10,7 +10,8 @@ the message twice (same `webhook-id`, which is what receivers deduplicate on), n
 
 Retries: after failed attempt n the next one waits min(RETRY_CAP, RETRY_BASE * 4**(n-1)) seconds,
 spread by ±25 % jitter so that deliveries that failed together (an endpoint down for an hour) do
-not all come back in the same second: about 1 min, 4 min, 16 min, 1 h, 4 h, 12 h, 12 h. After
+not all come back in the same second: about 1 min, 4 min, 16 min, 1 h, 4 h, 12 h, 12 h — or later
+when the endpoint's Retry-After asks for more (at most 12 h). After
 WEBHOOKS_MAX_ATTEMPTS (8: about 30 hours) the delivery is failed; "Redeliver" starts it again. A
 subscription whose deliveries have failed without a single success for WEBHOOKS_DISABLE_AFTER_DAYS
 (5) is disabled, and one that answers 410 Gone at once.
@@ -196,7 +197,10 @@ def _record(delivery: WebhookDelivery, subscription: WebhookSubscription, outcom
         delivery.status, delivery.next_attempt_at = FAILED, None
         result.gave_up += 1
     else:
-        delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts, rng))
+        wait = retry_delay(delivery.attempts, rng)
+        if outcome.retry_after is not None:  # the endpoint said when it can take more (429, 503)
+            wait = max(wait, min(outcome.retry_after, RETRY_CAP))
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
 
 
 def _disable(subscription: WebhookSubscription, reason: str) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import urllib3
 from standardwebhooks import Webhook
@@ -29,6 +30,7 @@ class Outcome:
     duration_ms: int
     error: str = ""
     response_snippet: str = ""
+    retry_after: float | None = None  # seconds the endpoint asked us to wait (Retry-After on 429/503)
 
     @property
     def succeeded(self) -> bool:
@@ -78,7 +80,8 @@ def post(destination: Destination, body: str, headers: dict[str, str], *, connec
             status = response.status
             note = f"redirect to {response.headers.get('Location', '?')[:200]} not followed" \
                 if 300 <= status < 400 else ""
-            return Outcome(status, _since(started), note, snippet.decode("utf-8", "replace"))
+            return Outcome(status, _since(started), note, snippet.decode("utf-8", "replace"),
+                           retry_after=retry_after(response.headers.get("Retry-After")))
         except urllib3.exceptions.NewConnectionError as exc:
             error = f"could not connect to {address}: {_reason(exc)}"
         except urllib3.exceptions.ConnectTimeoutError:
@@ -92,6 +95,22 @@ def post(destination: Destination, body: str, headers: dict[str, str], *, connec
         finally:
             pool.close()
     return Outcome(None, _since(started), error[:500])
+
+
+def retry_after(value: str | None) -> float | None:
+    """A Retry-After header (RFC 9110 10.2.3: seconds or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 def _since(started: float) -> int:

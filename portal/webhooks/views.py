@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from portal.companies.membership import is_company_admin
 from portal.companies.services import company_by_slug
 from portal.db import db
 from portal.errors import DomainError, NotFound
+from portal.extensions import limiter
 from portal.pagination import parse_page
 from portal.web import current_person, show_form_error
 from portal.webhooks import services
@@ -25,6 +26,24 @@ from portal.webhooks.catalogue import EVENT_TYPES, label_of
 from portal.webhooks.forms import ActionForm, SubscriptionForm
 
 bp = Blueprint("webhooks", __name__, url_prefix="/companies/<slug>/webhooks")
+
+
+def _per_member() -> str:
+    return f"member:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or "?"
+
+
+def _limit(key: str, default: str):
+    """A limit read from app config when the request comes (tests and deployments change it)."""
+    return lambda: current_app.config.get(key, default)
+
+
+# Each ping or redelivery makes the portal send a request to an address of the admin's choosing:
+# budgets keep a company admin from turning it into a request generator.
+# (defaults in portal.webhooks.SETTINGS)
+send_limit = limiter.limit(_limit("RATELIMIT_WEBHOOK_SENDS", "60/hour;6/minute"), key_func=_per_member,
+                           methods=["POST"])
+subscribe_limit = limiter.limit(_limit("RATELIMIT_WEBHOOK_SUBSCRIBE", "20/hour"), key_func=_per_member,
+                                methods=["POST"])
 
 
 @bp.app_template_global()
@@ -76,6 +95,7 @@ def index(slug: str):
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@subscribe_limit
 def new(slug: str):
     company, person = _admin_company(slug)
     form = SubscriptionForm()
@@ -150,6 +170,7 @@ def resume(slug: str, subscription_id: int):
 
 @bp.post("/<int:subscription_id>/ping")
 @login_required
+@send_limit
 def ping(slug: str, subscription_id: int):
     _action(slug, subscription_id, services.send_ping, "Ping sent: its result appears in the log below.")
     return redirect(url_for("webhooks.show", slug=slug, subscription_id=subscription_id))
@@ -186,6 +207,7 @@ def delivery(slug: str, subscription_id: int, delivery_id: int):
 
 @bp.post("/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver")
 @login_required
+@send_limit
 def redeliver(slug: str, subscription_id: int, delivery_id: int):
     _action(slug, subscription_id, services.redeliver, "Sent again: the result appears below.", delivery_id)
     return redirect(url_for("webhooks.delivery", slug=slug, subscription_id=subscription_id,
