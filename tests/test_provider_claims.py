@@ -3,6 +3,7 @@ partnership ends (the partnerships feature decides what is granted; the provider
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from portal.partnerships import grants, services, systems
@@ -99,3 +100,29 @@ def test_the_system_gets_a_client_credentials_token_for_its_company(client, sess
     claims = verify_with_jwks(client, response.get_json()["access_token"]).claims
     assert claims["aud"] == AUDIENCE and claims["org"]["name"] == "Acme"
     assert claims["entitlements"] == ["orders:read"]  # the owner holds its own system's entitlements
+
+
+PORTAL_CLAIMS = {"org", "org_role", "partnerships", "entitlements", "ecosystem_roles"}
+
+
+@pytest.mark.parametrize(("scope", "released"), [
+    ("openid profile email", set()),
+    ("openid org", {"org", "org_role"}),
+    ("openid partnerships", {"partnerships"}),
+    ("openid entitlements", {"entitlements"}),
+    ("openid ecosystem_roles", {"ecosystem_roles"}),
+])
+def test_scopes_decide_which_company_claims_are_released(client, session, scope, released):
+    world = _ecosystem(session)
+    rp, secret = new_client(session)
+    grant_consent(session, world["beta_user"], rp, scope.split())
+    log_in(client, world["beta_user"])
+    code, _ = get_code(client, rp, scope=scope, nonce="n-scope", resource=AUDIENCE)
+    tokens = exchange(client, rp, secret, code).get_json()
+    userinfo = client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    id_token = verify_with_jwks(client, tokens["id_token"]).claims
+    assert PORTAL_CLAIMS & set(id_token) == released
+    assert PORTAL_CLAIMS & set(userinfo.get_json()) == released
+    # The access token carries what back-ends decide on (org, entitlements, ecosystem roles) by the same scopes.
+    access = verify_with_jwks(client, tokens["access_token"]).claims
+    assert PORTAL_CLAIMS & set(access) == released - {"partnerships"}
