@@ -28,7 +28,7 @@ def receiver():
 
 
 ALL = ["partnership.proposed", "partnership.started", "partnership.declined", "partnership.ended",
-       "activity.posted", "document.version.published"]
+       "activity.posted", "document.version.published", "partner.document.version.published"]
 
 
 @pytest.fixture
@@ -155,6 +155,31 @@ def test_a_document_version_reaches_the_owning_companys_endpoint(session, world,
     assert bodies(session, outsider) == []
     (stored,) = session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == hook.id))
     assert stored.status == "delivered" and stored.message_id == payload["id"]
+
+
+def test_partners_hear_of_documents_open_to_partners_never_of_staff_only_ones(session, world):
+    from portal.documents.services import create_document, publish_version
+    from portal.partnerships import services as partnerships
+
+    proposal = partnerships.propose(session, world["alice"], world["beta"].id, "reseller")
+    partnerships.answer(session, world["bob"], proposal.id, True)
+    partner_hook, _ = subscribe(session, world["beta"], "http://127.0.0.1:9/never",
+                                ["partner.document.version.published"])
+    own_only, _ = subscribe(session, world["beta"], "http://127.0.0.1:9/never", ["document.version.published"])
+    outsider, _ = subscribe(session, world["gamma"], "http://127.0.0.1:9/never", ALL)
+    session.commit()
+    for title, visibility in (("Reseller price list", "partners"), ("Salaries", "staff")):
+        document = create_document(session, world["alpha"].id, title=title, visibility=visibility,
+                                   actor_person=world["alice"])
+        publish_version(session, document, actor_person=world["alice"], link="https://files.alpha.example/v1")
+        session.commit()
+
+    (got,) = bodies(session, partner_hook)
+    assert got["type"] == "partner.document.version.published"
+    assert got["data"]["document"]["title"] == "Reseller price list"
+    assert got["data"]["company"]["name"] == "Alpha Hooks" and got["data"]["company"]["url"].endswith("/alpha-hooks")
+    assert bodies(session, own_only) == [] and bodies(session, outsider) == []
+    assert "Salaries" not in json.dumps(bodies(session, partner_hook))
 
 
 def test_a_broken_translation_never_fails_the_change(session, world, monkeypatch, caplog):

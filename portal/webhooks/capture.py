@@ -76,9 +76,9 @@ def queue_sending(session: Session, deliveries: list[WebhookDelivery]) -> None:
 def owed_messages(session: Session, app: Flask, queued: list[tuple[str, dict]]) -> list[tuple[int, str, dict]]:
     """(subscription id, event type, data) of every message owed for the `queued` events (name,
     payload). Only reads."""
-    queued = [(name, payload) for name, payload in queued if name in translate.TRANSLATORS]
-    interested = {company_id for name, payload in queued
-                  for company_id in translate.TRANSLATORS[name].companies(payload)}
+    concerned = [(name, payload, list(translate.TRANSLATORS[name].companies(session, payload)))
+                 for name, payload in queued if name in translate.TRANSLATORS]
+    interested = {company_id for _, _, company_ids in concerned for company_id in company_ids}
     if not interested:
         return []
     subscriptions: dict[int, list[WebhookSubscription]] = {}
@@ -90,9 +90,9 @@ def owed_messages(session: Session, app: Flask, queued: list[tuple[str, dict]]) 
         return []  # the usual case: nobody listens, one indexed query spent
     links = translate.Links(app)
     owed = []
-    for name, payload in queued:
+    for name, payload, company_ids in concerned:
         translator = translate.TRANSLATORS[name]
-        for company_id in translator.companies(payload):
+        for company_id in company_ids:
             wanted = [s for s in subscriptions.get(company_id, ()) if translator.may_match(payload, s.event_types)]
             if not wanted:
                 continue

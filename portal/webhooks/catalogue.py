@@ -15,6 +15,9 @@ class EventType:
 EVENT_TYPES: dict[str, EventType] = {e.name: e for e in (
     EventType("document.version.published", "Document version published",
               "A new version of one of your company's documents is published (an upload or a link)."),
+    EventType("partner.document.version.published", "Partner's document version published",
+              "A company in an active partnership with yours publishes a new version of a document your "
+              "company may see (open to members or to partners; never a staff-only one)."),
     EventType("activity.posted", "Activity in your company feed",
               "Something appears in your company's feed: posted by your people or your systems through the "
               "API. Activity of private forum groups is never sent."),

@@ -1,11 +1,12 @@
 """From a domain event to the message one subscribing company receives.
 
-Each translator says which companies an event may concern (from the payload alone, so that the
-usual case — nobody subscribed — costs one query) and builds the message seen from one of them,
-reading through the owning packages' services. What a company receives is what that company may
-see: its own documents, its own partnerships, and activities of its company feed that any member
-outside private groups may read (a private group's activity, or one shown only to a few people,
-is never sent).
+Each translator says which companies an event may concern (from the payload, or one cheap query,
+so that the usual case — nobody subscribed — costs little) and builds the message seen from one
+of them, reading through the owning packages' services. What a company receives is what that
+company may see: its own documents and its active partners' documents open to partners (by the
+documents package's own rule), its own partnerships, and activities of its company feed that any
+member outside private groups may read (a private group's activity, or one shown only to a few
+people, is never sent).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
+from portal.companies.lookup import company_by_id
 from portal.errors import NotFound
 
 
@@ -48,7 +50,8 @@ def iso(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class Translator:
-    companies: Callable[[dict], Iterable[int]]
+    # The companies an event may concern (a cheap first cut: most have no subscription at all).
+    companies: Callable[[Session, dict], Iterable[int]]
     build: Callable[[Session, dict, int, Links], tuple[str, dict] | None]
     # The webhook types this event may become (to skip building for nobody).
     types: Callable[[dict], set[str]]
@@ -88,31 +91,61 @@ def _partnership(session: Session, payload: dict, company_id: int, links: Links)
 
 # --- documents ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CompanyViewer:
+    """What an active member of a company may see: the documents package's rules take a person,
+    and a company's endpoint sees what its members see."""
+
+    company_id: int
+    membership_status: str = "active"
+
+
+def _document_companies(session: Session, payload: dict) -> list[int]:
+    """The owner, and the companies in an active partnership with it (they may see its
+    members- and partners-level documents)."""
+    from portal.partnerships.access import active_partner_ids
+
+    owner = payload.get("company_id")
+    if not isinstance(owner, int):
+        return []
+    return [owner, *sorted(active_partner_ids(session, owner))]
+
+
+def _document_types(payload: dict) -> set[str]:
+    return {"document.version.published", "partner.document.version.published"}
+
+
 def _document_version(session: Session, payload: dict, company_id: int, links: Links) -> tuple[str, dict] | None:
+    from portal.documents.access import can_view
     from portal.documents.services import document_for_viewer, version_of
 
-    if payload.get("company_id") != company_id:
-        return None  # a document's versions go to the company that owns it
     try:
         document = document_for_viewer(session, int(payload["document_id"]), None)
         version = version_of(session, document, int(payload["number"]))
     except NotFound:
         return None
-    if document.company_id != company_id:
-        return None
+    own = document.company_id == company_id
+    if not own and not can_view(session, CompanyViewer(company_id), document):
+        return None  # a staff-only document stays with its company
     if version.link_url:
         content = {"kind": "link", "url": version.link_url}
     else:
         content = {"kind": "file", "file_name": version.file_name, "content_type": version.content_type,
                    "size_bytes": version.size_bytes, "sha256": version.file_sha256,
                    "url": links.url("documents.download", document_id=document.id, number=version.number)}
-    return "document.version.published", {
+    data = {
         "document": {"id": document.id, "title": document.title, "visibility": document.visibility,
                      "url": links.url("documents.show", document_id=document.id)},
         "version": {"id": version.id, "number": version.number, "note": version.note,
                     "created_at": iso(version.created_at), "created_by_person_id": version.created_by_person_id,
                     "created_by_client_id": version.created_by_client_id, "content": content},
     }
+    if own:
+        return "document.version.published", data
+    owner = company_by_id(session, document.company_id)
+    data["company"] = {"id": document.company_id, "name": owner.name if owner else None,
+                       "url": links.url("companies.show", slug=owner.slug) if owner else None}
+    return "partner.document.version.published", data
 
 
 # --- feed activities ------------------------------------------------------------------------------
@@ -139,18 +172,18 @@ def _activity(session: Session, payload: dict, company_id: int, links: Links) ->
     }
 
 
-def _one_company(payload: dict) -> list[int]:
+def _one_company(_session: Session, payload: dict) -> list[int]:
     company_id = payload.get("company_id")
     return [company_id] if isinstance(company_id, int) else []
 
 
 TRANSLATORS: dict[str, Translator] = {
     "partnership.changed": Translator(
-        companies=lambda p: [c for c in p.get("company_ids", []) if isinstance(c, int)], build=_partnership,
+        companies=lambda _s, p: [c for c in p.get("company_ids", []) if isinstance(c, int)], build=_partnership,
         types=lambda p: {PARTNERSHIP_TYPES.get(p.get("status", ""), "")}),
     "document.version.published": Translator(
-        companies=_one_company, build=_document_version, types=lambda p: {"document.version.published"}),
+        companies=_document_companies, build=_document_version, types=_document_types),
     "feed.activity": Translator(
-        companies=lambda p: _one_company(p) if p.get("group_id") is None else [], build=_activity,
+        companies=lambda s, p: _one_company(s, p) if p.get("group_id") is None else [], build=_activity,
         types=lambda p: {"activity.posted"}),
 }
