@@ -131,15 +131,15 @@ def deliver_due(session: Session, settings: DeliverySettings, *, delivery_ids: I
     session.commit()
     for delivery_id, seen in candidates:
         now = utcnow()
-        won = claim(session, delivery_id, seen, now)
-        session.commit()
-        if not won:
+        if not claim(session, delivery_id, seen, now):
+            session.commit()
             continue
         delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
         subscription = session.get(WebhookSubscription, delivery.subscription_id, populate_existing=True)
-        # No transaction stays open during the request: it would hold a PostgreSQL connection
-        # "idle in transaction" for up to the timeouts, and on SQLite a read snapshot that another
-        # sender's commit makes stale cannot become a write transaction (SQLITE_BUSY_SNAPSHOT).
+        # The claim is committed before the request, and no transaction stays open during it: it
+        # would hold a PostgreSQL connection "idle in transaction" for up to the timeouts, and on
+        # SQLite a read snapshot that another sender's commit makes stale cannot become a write
+        # transaction (SQLITE_BUSY_SNAPSHOT).
         session.commit()
         outcome = _attempt(delivery, subscription, settings, send, resolver, now)
         trigger = "retry" if seen > 0 else ("redeliver" if delivery.last_attempt_at is not None else "event")
