@@ -183,3 +183,25 @@ def test_a_bad_setting_stops_start_up_with_its_name(monkeypatch, tmp_path, varia
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "INSTANCE_PATH": str(tmp_path),
                     "SECRET_KEY": "x"})
     assert variable in str(stopped.value) and message in str(stopped.value)
+
+
+def test_an_admin_edits_the_url_and_events_keeping_the_secret(client, session, world, receiver, app, monkeypatch):
+    hook, secret = subscribe(session, world["alpha"], "http://127.0.0.1:9/old", ["partnership.started"])
+    session.commit()
+    login(client, world["alice_user"])
+    edit_url = f"/companies/alpha-hooks/webhooks/{hook.id}/edit"
+    form = page(client, edit_url)
+    assert 'value="http://127.0.0.1:9/old"' in form and "Save" in form
+    response = client.post(edit_url, data={"url": receiver.url, "description": "CRM",
+                                           "event_types": ["partnership.ended", "activity.posted"]})
+    assert response.status_code == 302
+    session.expire_all()
+    assert hook.url == receiver.url and hook.event_types == ["activity.posted", "partnership.ended"]
+    assert client.post(f"/companies/alpha-hooks/webhooks/{hook.id}/ping").status_code == 302
+    (request,) = receiver.requests
+    Webhook(secret).verify(request.body, request.headers)  # the same secret signs
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE", "")
+    response = client.post(edit_url, data={"url": "https://169.254.169.254/", "event_types": ["activity.posted"]})
+    assert response.status_code == 400 and "link-local" in response.get_data(as_text=True)
+    login(client, world["bob_user"])
+    assert client.get(edit_url).status_code == 403

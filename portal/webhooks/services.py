@@ -52,15 +52,20 @@ def _event_types(chosen: Iterable[str]) -> list[str]:
     return names
 
 
+def _description(text: str) -> str:
+    description = clean_line(text or "")
+    if len(description) > DESCRIPTION_MAX:
+        raise DomainError(f"The description can be at most {DESCRIPTION_MAX} characters.", field="description")
+    return description
+
+
 def create_subscription(session: Session, company_id: int, *, url: str, event_types: Iterable[str],
                         description: str = "", actor_person_id: int | None = None, secret_key: str,
                         policy: AddressPolicy, resolver: Resolver = system_resolver) -> NewSubscription:
     """Check the URL (form, then every address its host resolves to) and save the subscription
     with a new signing secret, returned in plain text this once."""
     names = _event_types(event_types)
-    description = clean_line(description or "")
-    if len(description) > DESCRIPTION_MAX:
-        raise DomainError(f"The description can be at most {DESCRIPTION_MAX} characters.", field="description")
+    description = _description(description)
     count = session.scalar(select(func.count()).select_from(WebhookSubscription)
                            .where(WebhookSubscription.company_id == company_id)) or 0
     if count >= MAX_SUBSCRIPTIONS:
@@ -73,6 +78,21 @@ def create_subscription(session: Session, company_id: int, *, url: str, event_ty
     session.add(subscription)
     session.flush()
     return NewSubscription(subscription, secret)
+
+
+def update_subscription(session: Session, company_id: int, subscription_id: int, *, url: str,
+                        event_types: Iterable[str], description: str = "", policy: AddressPolicy,
+                        resolver: Resolver = system_resolver) -> WebhookSubscription:
+    """Change the endpoint's URL (checked like a new one), events or description; the secret and
+    the delivery log stay. Waiting deliveries go to the new URL."""
+    subscription = subscription_of(session, company_id, subscription_id)
+    names = _event_types(event_types)
+    description = _description(description)
+    if url.strip() != subscription.url:
+        check_destination(url, policy, resolver)
+    subscription.url, subscription.event_types, subscription.description = url.strip(), names, description
+    session.flush()
+    return subscription
 
 
 def subscriptions_of(session: Session, company_id: int) -> list[WebhookSubscription]:

@@ -116,6 +116,32 @@ def new(slug: str):
     return render_template("webhooks/new.html", company=company, form=form, catalogue=EVENT_TYPES), status
 
 
+@bp.route("/<int:subscription_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, subscription_id: int):
+    company, _ = _admin_company(slug)
+    subscription = _or_404(services.subscription_of, company.id, subscription_id)
+    form = SubscriptionForm() if request.method == "POST" else SubscriptionForm(
+        formdata=None, url=subscription.url, description=subscription.description,
+        event_types=list(subscription.event_types))
+    if form.validate_on_submit():
+        try:
+            services.update_subscription(db.session, company.id, subscription.id, url=form.url.data,
+                                         event_types=form.event_types.data or [],
+                                         description=form.description.data or "",
+                                         policy=AddressPolicy.from_config(current_app.config))
+            db.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_form_error(form, error)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("webhooks.show", slug=slug, subscription_id=subscription_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("webhooks/new.html", company=company, form=form, catalogue=EVENT_TYPES,
+                           subscription=subscription), status
+
+
 def _render_subscription(company, subscription, *, secret: str | None = None, created: bool = False) -> str:
     log_status = request.args.get("status", "")
     log_status = log_status if log_status in services.LOG_FILTERS else ""
