@@ -85,14 +85,35 @@ def test_a_delivery_is_signed_so_that_the_standard_library_and_the_readme_recipe
     assert payload["data"]["subscription_id"] == subscription.id and payload["created_at"].endswith("Z")
     with pytest.raises(Exception, match="signature"):
         Webhook(secret).verify(request.body.replace(b"test", b"tEst"), request.headers)  # tampered body
-    other_secret = services.roll_secret(session, company.id, subscription.id, secret_key=TEST_SECRET_KEY)
     with pytest.raises(Exception, match="signature"):
-        Webhook(other_secret).verify(request.body, request.headers)
+        Webhook("whsec_" + "QUJD" * 8).verify(request.body, request.headers)  # another secret
     session.expire_all()
     stored = session.get(WebhookDelivery, queued.id)
     assert stored.status == "delivered" and stored.last_status_code == 200 and stored.attempts == 1
     (attempt,) = session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == queued.id)).all()
     assert attempt.status_code == 200 and attempt.response_snippet == "thanks" and attempt.trigger == "event"
+
+
+def test_after_a_new_secret_both_sign_for_a_day_then_only_the_new_one(session, alpha, receiver):
+    company, _ = alpha
+    subscription, old_secret = subscribe(session, company, receiver.url, ["partnership.started"])
+    new_secret = services.roll_secret(session, company.id, subscription.id, secret_key=TEST_SECRET_KEY)
+    ping(session, company, subscription)
+    deliver_due(session, settings())
+    request = receiver.requests[-1]
+    assert len(request.headers["webhook-signature"].split()) == 2
+    for secret in (old_secret, new_secret):  # receivers on either secret accept it
+        assert Webhook(secret).verify(request.body, request.headers)["type"] == "webhook.ping"
+        assert readme_verifier()(secret, request.headers, request.body)["type"] == "webhook.ping"
+
+    subscription.previous_secret_until = utcnow() - timedelta(seconds=1)
+    ping(session, company, subscription)
+    deliver_due(session, settings())
+    request = receiver.requests[-1]
+    assert len(request.headers["webhook-signature"].split()) == 1
+    assert Webhook(new_secret).verify(request.body, request.headers)
+    with pytest.raises(Exception, match="signature"):
+        Webhook(old_secret).verify(request.body, request.headers)
 
 
 def test_the_backoff_grows_exponentially_with_bounded_jitter():

@@ -160,12 +160,15 @@ def deliver_due(session: Session, settings: DeliverySettings, *, delivery_ids: I
 def _attempt(delivery: WebhookDelivery, subscription: WebhookSubscription, settings: DeliverySettings,
              send: Send, resolver: Resolver, now: datetime) -> sender.Outcome:
     try:
-        secret = decrypt_secret(settings.secret_key, subscription.secret_encrypted)
+        secrets = [decrypt_secret(settings.secret_key, subscription.secret_encrypted)]
+        if (subscription.previous_secret_encrypted and subscription.previous_secret_until
+                and subscription.previous_secret_until > now):
+            secrets.append(decrypt_secret(settings.secret_key, subscription.previous_secret_encrypted))
         # Checked again before every request: the name may resolve elsewhere than when it was saved.
         destination = check_destination(subscription.url, settings.policy, resolver)
     except DomainError as error:
         return sender.Outcome(None, 0, error.message)
-    headers = sender.signed_headers(secret, delivery.message_id, delivery.event_type, delivery.body, now)
+    headers = sender.signed_headers(secrets, delivery.message_id, delivery.event_type, delivery.body, now)
     try:
         return send(destination, delivery.body, headers, connect_timeout=settings.connect_timeout,
                     read_timeout=settings.read_timeout)

@@ -35,6 +35,11 @@ class WebhookSubscription(Base):
     # Fernet token of the "whsec_…" signing secret (portal.webhooks.secrets); the plain secret is
     # shown once on creation and never stored, logged or shown again.
     secret_encrypted: Mapped[str] = mapped_column(Text)
+    # After "New signing secret" the old one also signs until `previous_secret_until`, so that a
+    # receiver can switch without rejecting messages in flight (Standard Webhooks allows several
+    # signatures in one header).
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    previous_secret_until: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     disabled_reason: Mapped[str] = mapped_column(String(300), default="")
     # When the current run of failures began (None after any success): auto-disable looks at it.

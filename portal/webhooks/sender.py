@@ -37,13 +37,15 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def signed_headers(secret: str, message_id: str, event_type: str, body: str, at: datetime) -> dict[str, str]:
+def signed_headers(secrets: list[str], message_id: str, event_type: str, body: str, at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers: id, timestamp and the v1 HMAC-SHA256 signature over
-    "{id}.{timestamp}.{body}" (https://www.standardwebhooks.com/), plus our event type."""
+    "{id}.{timestamp}.{body}" (https://www.standardwebhooks.com/) with each secret, space
+    separated (the current one first; the previous one too while a rotation overlaps), plus our
+    event type."""
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, at, body),
+        "webhook-signature": " ".join(Webhook(secret).sign(message_id, at, body) for secret in secrets),
         "PartnerMesh-Event-Type": event_type,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from portal.webhooks.secrets import encrypt_secret, new_secret
 
 DESCRIPTION_MAX = 200
 MAX_SUBSCRIPTIONS = 20  # per company: each event fans out to every one of them
+ROTATION_OVERLAP = timedelta(hours=24)  # the old secret keeps signing this long after a new one
 
 
 @dataclass
@@ -126,9 +127,12 @@ def set_paused(session: Session, company_id: int, subscription_id: int, paused: 
 
 
 def roll_secret(session: Session, company_id: int, subscription_id: int, *, secret_key: str) -> str:
-    """Replace the signing secret; the new one is returned (shown once) and signs from now on."""
+    """Replace the signing secret; the new one is returned (shown once) and signs from now on,
+    the old one as well for ROTATION_OVERLAP (messages carry both signatures meanwhile)."""
     subscription = subscription_of(session, company_id, subscription_id)
     secret = new_secret()
+    subscription.previous_secret_encrypted = subscription.secret_encrypted
+    subscription.previous_secret_until = utcnow() + ROTATION_OVERLAP
     subscription.secret_encrypted = encrypt_secret(secret_key, secret)
     session.flush()
     return secret

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 02:32:36.652061
+Create Date: 2026-12-02 02:45:58.913609
 """
 from alembic import op
 import sqlalchemy as sa
@@ -643,6 +643,8 @@ def upgrade() -> None:
     sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('event_types', sa.JSON(), nullable=False),
     sa.Column('secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('previous_secret_encrypted', sa.Text(), nullable=True),
+    sa.Column('previous_secret_until', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('disabled_reason', sa.String(length=300), nullable=False),
     sa.Column('failing_since', portal.db.UTCDateTime(timezone=True), nullable=True),
