@@ -22,7 +22,6 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
@@ -34,15 +33,6 @@ from portal.webhooks import translate
 from portal.webhooks.models import ACTIVE, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Message:
-    """One webhook message for one company."""
-
-    company_id: int
-    event_type: str
-    data: dict
 
 
 def message_body(message_id: str, event_type: str, data: dict, created_at: datetime) -> str:

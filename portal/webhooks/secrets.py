@@ -30,11 +30,6 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
 
 
-def secret_bytes(secret: str) -> bytes:
-    """The key bytes of a "whsec_…" secret (what the HMAC is keyed with)."""
-    return base64.b64decode(secret.removeprefix(PREFIX))
-
-
 def _fernet(secret_key: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
