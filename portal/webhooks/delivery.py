@@ -129,6 +129,11 @@ def deliver_due(session: Session, settings: DeliverySettings, *, delivery_ids: I
     result = RunResult()
     candidates = due_deliveries(session, utcnow(), delivery_ids, limit)
     session.commit()
+    if delivery_ids is None and len(candidates) > 1:
+        # Senders running at once (web processes' sweeps, the CLI) read the same due rows: each
+        # walks them in its own order, so they rarely race for the same row (a lost claim costs
+        # a round trip). Order among due rows does not matter: each message has its own id.
+        (rng or random).shuffle(candidates)
     for delivery_id, seen in candidates:
         now = utcnow()
         if not claim(session, delivery_id, seen, now):
