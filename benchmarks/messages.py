@@ -120,6 +120,13 @@ def _load(session, conversations: int, messages: int, seed: int) -> None:
         markers.append({"conversation_id": cid, "person_id": READER, "last_read_id": read_up_to,
                         "unread_count": unread})
     session.execute(update(Participant), markers)
+    if session.bind.dialect.name == "postgresql":  # rows were inserted with their ids: move the sequences on
+        from sqlalchemy import text
+
+        session.execute(text("SELECT setval(pg_get_serial_sequence('persons', 'id'), (SELECT max(id) FROM persons))"))
+        session.execute(text("SELECT setval(pg_get_serial_sequence('message_conversations', 'id'), "
+                             "(SELECT max(id) FROM message_conversations))"))
+        session.execute(text("SELECT setval(pg_get_serial_sequence('messages', 'id'), (SELECT max(id) FROM messages))"))
     session.commit()
 
 

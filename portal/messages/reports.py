@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.auth.member_accounts import account_states
-from portal.db import queue_event, utcnow
+from portal.db import utcnow
 from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.messages.models import (
     REPORT_REASONS,
@@ -59,7 +59,6 @@ def report_message(session: Session, reporter: Person, message_id: int, reason: 
         report.reason, report.note, report.created_at = reason, note, utcnow()
         report.resolved_at, report.resolved_by_id, report.resolution = None, None, ""
     session.flush()
-    queue_event(session, "message.reported", {"report_id": report.id, "message_id": message.id})
     return report
 
 
