@@ -8,6 +8,7 @@ from portal.db import db
 from portal.feeds.services import follow
 from portal.forums import services as forums
 from portal.forums.models import GROUP_ROLE_MEMBER
+from portal.messages import services as messages
 from portal.notifications.services import mark_read, notify
 from portal.profiles.models import Person
 from portal.realtime import log as live_log
@@ -80,3 +81,16 @@ def test_notification_counts_reach_their_person_only(session, forum):
     mark_read(session, session.get(Person, forum["lee_id"]), "all")
     session.commit()
     assert _events(session, forum["lee_id"], "notifications")[-1].data == {"unread": 0}
+
+
+def test_a_message_reaches_its_recipients_with_their_unread_count(session, forum):
+    dana, lee = session.get(Person, forum["dana_id"]), session.get(Person, forum["lee_id"])
+    message = messages.start_conversation(session, dana, [lee], "Coffee next week?")
+    session.commit()
+    (to_lee,) = _events(session, lee.id, "messages")
+    assert to_lee.data == {"conversation_id": message.conversation_id, "message_id": message.id, "unread": 1}
+    assert _events(session, dana.id, "messages")[-1].data["unread"] == 0  # the author's other tabs
+    assert _events(session, forum["mo_id"], "messages") == []
+    messages.mark_read(session, lee, message.conversation_id)
+    session.commit()
+    assert _events(session, lee.id, "messages")[-1].data == {"unread": 0}

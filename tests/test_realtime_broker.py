@@ -148,3 +148,11 @@ def test_heartbeat_comment_when_nothing_happens(live):
     assert next(stream) == format_event("notifications", {"unread": 1}, 1)
     stream.close()
     assert broker.stream_count == 0
+
+
+def test_the_cursor_follows_a_log_whose_ids_went_back(live):
+    """A database restored from a backup hands out ids the broker already passed."""
+    _log, broker = live
+    assert broker.start_cursor(40) == 40
+    assert broker.start_cursor(50) == 40  # moving forward is the reader's job
+    assert broker.start_cursor(12) == 12

@@ -102,10 +102,12 @@ class LiveBroker:
         """The id streams opened now start after (`newest_id`: the log's newest id, read by the
         caller's own session). Set on first use; no lock is held while the log is read, so a
         request that holds a pooled connection never waits for a reader that waits for one."""
-        if self._cursor is None:
+        if self._cursor is None or (newest_id is not None and newest_id < self._cursor):
             newest = self._newest_id() if newest_id is None else newest_id
             with self._lock:
-                if self._cursor is None:
+                # Also when the log's ids went back (a database restored from a backup; in tests, a
+                # rolled-back transaction): the rows above the old cursor would never be handed out.
+                if self._cursor is None or newest < self._cursor:
                     self._cursor = newest
                     self._last_read = time.monotonic()
         return self._cursor

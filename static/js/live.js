@@ -53,6 +53,7 @@
   var fetching = false;
   var again = false;
   var wanted = {};
+  var failures = 0;
 
   function refresh(what) {
     wanted[what] = true;
@@ -75,7 +76,15 @@
         copyCount("nav-notifications-count", doc);
         copyCount("nav-messages-count", doc);
       }
-    }).catch(function () { /* the next event or reload tries again */ }).then(function () {
+      failures = 0;
+    }).catch(function () {
+      // A busy server (or a write that collided with ours) answers an error: ask again a bit later.
+      Object.keys(asked).forEach(function (key) {
+        wanted[key] = key === "posts" ? (wanted.posts || []).concat(asked.posts) : true;
+      });
+      failures += 1;
+      if (failures <= 3) window.setTimeout(function () { refresh("again"); }, 400 * failures);
+    }).then(function () {
       fetching = false;
       if (again) { again = false; refresh("again"); }
     });
