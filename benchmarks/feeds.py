@@ -258,7 +258,7 @@ def main() -> None:
             }
             before = FeedCursor(middle, args.activities // 2)
             _timed("bare index query, half-way back", args.runs, lambda: newest_for_targets(
-                session, targets, before=before, limit=31, groups=set(), families=None))
+                session, None, reader_id=reader_id, before=before, limit=31, groups=set(), families=None))
             session.rollback()
             _inbox(db.engine, session, reader_id, targets, args.runs)
             worst = max(results.values())

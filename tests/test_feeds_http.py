@@ -127,3 +127,13 @@ def test_external_links_and_titles_are_inert(client, world, session):
     page = client.get(f"/companies/{acme.slug}/feed").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
     assert 'href="https://erp.example/price-list" rel="nofollow noopener noreferrer"' in page
+
+
+def test_members_only_portal_keeps_company_feeds_from_visitors(client, world, session):
+    from portal.admin.services import set_members_only
+
+    set_members_only(session, True)
+    status(session, world["acme"].id, "Public news", members_only=False)
+    session.commit()
+    response = client.get(f"/companies/{world['acme'].slug}/feed")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -66,17 +66,16 @@ def handle_events(session: Session, batch: list[dict]) -> list[Activity]:
     specs += forum_activities.new_post_specs(session, new_posts)
     specs += forum_activities.accepted_answer_specs(
         session, [(int(e["thread_id"]), int(e["post_id"])) for e in batch if e["event"] == "forum.answer.accepted"])
-    introduced = set()
+    pairs: dict[tuple[int, int], int | None] = {}  # (a, b) → accepted introduction id, or None
     for event in batch:
         if event["event"] == "introduction.changed" and event.get("status") == "accepted":
             a_id, b_id = sorted(int(p) for p in event["person_ids"])
-            introduced.add((a_id, b_id))
-            specs.append(_pair_spec(session, "introduction.accepted", a_id, b_id, int(event["introduction_id"])))
+            pairs[(a_id, b_id)] = int(event["introduction_id"])
     for event in batch:
         if event["event"] == "connection.created":
             a_id, b_id = sorted(int(p) for p in event["person_ids"])
-            if (a_id, b_id) not in introduced:
-                specs.append(_pair_spec(session, "connection.created", a_id, b_id, None))
+            pairs.setdefault((a_id, b_id), None)
+    specs += _pair_specs(session, pairs)
     for event in batch:
         if event["event"] == "partnership.changed" and event.get("status") in ("active", "ended"):
             specs += _partnership_specs(session, int(event["partnership_id"]), event["status"],
@@ -109,19 +108,26 @@ def chunked_scalars(session: Session, stmt, column, values: list) -> list:
     return [value for chunk in chunks(values) for value in session.scalars(stmt.where(column.in_(chunk)))]
 
 
-def _pair_spec(session: Session, verb: str, a_id: int, b_id: int, introduction_id: int | None) -> ActivitySpec | None:
+def _pair_specs(session: Session, pairs: dict[tuple[int, int], int | None]) -> list[ActivitySpec]:
+    """New connections (and accepted introductions), each shown only to its two people."""
     from portal.profiles.services import persons_by_ids
 
-    people = persons_by_ids(session, [a_id, b_id])
-    if a_id not in people or b_id not in people:
-        return None
-    a, b = people[a_id], people[b_id]
-    title = (f"{a.name} and {b.name} accepted an introduction and are now connected"
-             if verb == "introduction.accepted" else f"{a.name} and {b.name} are now connected")
-    url = path_for("introductions.show", introduction_id=introduction_id) if introduction_id else ""
-    return ActivitySpec(verb=verb, title=title, url=url, targets=[("person", a_id), ("person", b_id)],
-                        audience=[a_id, b_id], source_key=f"introduction:{introduction_id}" if introduction_id
-                        else f"connection:{a_id}:{b_id}")
+    people = persons_by_ids(session, {pid for pair in pairs for pid in pair})
+    specs = []
+    for (a_id, b_id), introduction_id in sorted(pairs.items()):
+        if a_id not in people or b_id not in people:
+            continue
+        a, b = people[a_id], people[b_id]
+        if introduction_id is not None:
+            title = f"{a.name} and {b.name} accepted an introduction and are now connected"
+            url = path_for("introductions.show", introduction_id=introduction_id)
+            key = f"introduction:{introduction_id}"
+        else:
+            title, url, key = f"{a.name} and {b.name} are now connected", "", f"connection:{a_id}:{b_id}"
+        verb = "introduction.accepted" if introduction_id is not None else "connection.created"
+        specs.append(ActivitySpec(verb=verb, title=title, url=url, targets=[("person", a_id), ("person", b_id)],
+                                  audience=[a_id, b_id], source_key=key))
+    return specs
 
 
 def _partnership_specs(session: Session, partnership_id: int, status: str,

@@ -44,16 +44,24 @@ _KEYSET = ("s.created_at > :lower AND s.created_at <= :c_at AND (s.created_at < 
            " AND (s.group_id IS NULL OR :all_groups OR s.group_id IN (SELECT value FROM {groups}))"
            " AND (:all_families OR s.verb_family IN (SELECT value FROM {families}))")
 
-_SQLITE = ("SELECT t.activity_id, t.created_at FROM json_each(:targets) AS f"  # noqa: S608 - constant text
+# The targets to read: a list passed in, or (for a personal feed) the follow table itself plus the
+# reader as a person, so that the follow list never travels to Python and back.
+_FOLLOWS = "SELECT target_kind, target_id FROM feed_follows WHERE person_id = :reader UNION SELECT 'person', :reader"
+_SQLITE_TARGETS = {"list": "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:targets)",
+                   "follows": _FOLLOWS}
+_POSTGRES_TARGETS = {"list": "SELECT * FROM unnest(:kinds, :ids)", "follows": _FOLLOWS}
+
+_SQLITE = ("WITH f(kind, id) AS ({targets})"  # noqa: S608 - constant text
+           " SELECT t.activity_id, t.created_at FROM f"
            " JOIN feed_activity_targets AS t ON t.rowid IN ("
-           " SELECT s.rowid FROM feed_activity_targets AS s"
-           " WHERE s.target_kind = json_extract(f.value, '$[0]') AND s.target_id = json_extract(f.value, '$[1]')"
+           " SELECT s.rowid FROM feed_activity_targets AS s WHERE s.target_kind = f.kind AND s.target_id = f.id"
            " AND " + _KEYSET.format(groups="json_each(:groups)", families="json_each(:families)") +
            " ORDER BY s.created_at DESC, s.activity_id DESC LIMIT :n)"
            " GROUP BY t.activity_id, t.created_at ORDER BY t.created_at DESC, t.activity_id DESC LIMIT :n")
 
-_POSTGRES = ("SELECT DISTINCT ON (x.created_at, x.activity_id) x.activity_id, x.created_at"  # noqa: S608
-             " FROM unnest(:kinds, :ids) AS f(kind, id) CROSS JOIN LATERAL ("
+_POSTGRES = ("WITH f(kind, id) AS ({targets})"  # noqa: S608 - constant text
+             " SELECT DISTINCT ON (x.created_at, x.activity_id) x.activity_id, x.created_at"
+             " FROM f CROSS JOIN LATERAL ("
              " SELECT s.activity_id, s.created_at FROM feed_activity_targets AS s"
              " WHERE s.target_kind = f.kind AND s.target_id = f.id AND "
              + _KEYSET.format(groups="unnest(CAST(:groups AS bigint[])) AS g(value)",
@@ -62,66 +70,91 @@ _POSTGRES = ("SELECT DISTINCT ON (x.created_at, x.activity_id) x.activity_id, x.
              " ORDER BY x.created_at DESC, x.activity_id DESC LIMIT :n")
 
 
-def _statement(postgres: bool):
+def _statement(postgres: bool, source: str):
     types = [bindparam("c_at", type_=UTCDateTime()), bindparam("lower", type_=UTCDateTime())]
     if postgres:
-        types += [bindparam("kinds", type_=ARRAY(TEXT)), bindparam("ids", type_=ARRAY(BIGINT)),
-                  bindparam("groups", type_=ARRAY(BIGINT)), bindparam("families", type_=ARRAY(TEXT))]
-    return text(_POSTGRES if postgres else _SQLITE).bindparams(*types).columns(
-        activity_id=BigInteger, created_at=UTCDateTime())
+        types += [bindparam("groups", type_=ARRAY(BIGINT)), bindparam("families", type_=ARRAY(TEXT))]
+        if source == "list":
+            types += [bindparam("kinds", type_=ARRAY(TEXT)), bindparam("ids", type_=ARRAY(BIGINT))]
+        sql = _POSTGRES.format(targets=_POSTGRES_TARGETS[source])
+    else:
+        sql = _SQLITE.format(targets=_SQLITE_TARGETS[source])
+    return text(sql).bindparams(*types).columns(activity_id=BigInteger, created_at=UTCDateTime())
 
 
-_STATEMENTS = {True: _statement(True), False: _statement(False)}
+_STATEMENTS = {(postgres, source): _statement(postgres, source)
+               for postgres in (True, False) for source in ("list", "follows")}
 
 
-def _params(postgres: bool, targets: Sequence[tuple[str, int]], groups: Collection[int] | None,
-            families: Collection[str] | None) -> dict:
-    targets = [(kind, int(target_id)) for kind, target_id in targets if kind in TARGET_KINDS]
+def _params(postgres: bool, targets: Sequence[tuple[str, int]] | None, reader_id: int | None,
+            groups: Collection[int] | None, families: Collection[str] | None) -> dict:
     group_ids = sorted(int(g) for g in groups or ())
     family_names = sorted(f for f in families or () if f in FAMILIES)
     params = {"all_groups": groups is None, "all_families": families is None}
     if postgres:
-        params.update(kinds=[k for k, _ in targets], ids=[i for _, i in targets], groups=group_ids,
-                      families=family_names)
+        params.update(groups=group_ids, families=family_names)
     else:
-        params.update(targets=json.dumps(targets), groups=json.dumps(group_ids), families=json.dumps(family_names))
+        params.update(groups=json.dumps(group_ids), families=json.dumps(family_names))
+    if targets is None:
+        params["reader"] = int(reader_id)
+        return params
+    targets = [(kind, int(target_id)) for kind, target_id in targets if kind in TARGET_KINDS]
+    if postgres:
+        params.update(kinds=[k for k, _ in targets], ids=[i for _, i in targets])
+    else:
+        params["targets"] = json.dumps(targets)
     return params
 
 
-def activity_time_span(session: Session) -> tuple[datetime | None, datetime | None]:
-    """The oldest and newest activity times (two ends of one index)."""
-    oldest = session.scalar(select(func.min(Activity.created_at)))
-    newest = session.scalar(select(func.max(Activity.created_at)))
-    return oldest, newest
+def oldest_activity_time(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Activity.created_at)))
 
 
-def newest_for_targets(session: Session, targets: Sequence[tuple[str, int]], *, before: FeedCursor | None,
-                       limit: int, groups: Collection[int] | None,
-                       families: Collection[str] | None) -> list[tuple[int, datetime]]:
-    """(activity_id, created_at) of the newest distinct activities about any of `targets`, strictly
-    older than `before`, newest first. `groups`: the private groups whose activities may appear
-    (None: all). `families`: verb families to keep (None: all)."""
-    if not targets or limit < 1:
+def newest_activity_time(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(Activity.created_at)))
+
+
+def _next_window(window: timedelta, wanted: int, got: int) -> timedelta:
+    """Eightfold after an empty span; otherwise as long as this span's density says the rest of the
+    page needs (with a margin), between two- and eightfold."""
+    if got == 0:
+        return window * WIDEN
+    return window * min(WIDEN, max(2.0, 1.5 * (wanted - got) / got))
+
+
+def newest_for_targets(session: Session, targets: Sequence[tuple[str, int]] | None, *,
+                       before: FeedCursor | None, limit: int, groups: Collection[int] | None,
+                       families: Collection[str] | None, reader_id: int | None = None) -> list[tuple[int, datetime]]:
+    """(activity_id, created_at) of the newest distinct activities about any of `targets` (or, with
+    targets None, about what `reader_id` follows and the reader themself), strictly older than
+    `before`, newest first. `groups`: the private groups whose activities may appear (None: all).
+    `families`: verb families to keep (None: all)."""
+    if (targets is not None and not targets) or limit < 1:
         return []
     postgres = session.get_bind().dialect.name == "postgresql"
-    params = _params(postgres, targets, groups, families)
-    oldest, newest = activity_time_span(session)
-    if oldest is None or newest is None:
+    statement = _STATEMENTS[(postgres, "list" if targets is not None else "follows")]
+    params = _params(postgres, targets, reader_id, groups, families)
+    newest = newest_activity_time(session)
+    if newest is None:
         return []
     upper_at, upper_id = (before.created_at, before.activity_id) if before else (FAR_FUTURE, MAX_ID)
-    anchor = min(upper_at, newest)
+    span_end = min(upper_at, newest)
     window = FIRST_WINDOW
+    oldest: datetime | None = None
     found: list[tuple[int, datetime]] = []
     while len(found) < limit:
-        lower = anchor - window
-        if lower < oldest:
+        lower = span_end - window
+        if oldest is None and window > FIRST_WINDOW:  # only feeds sparser than one window get here
+            oldest = oldest_activity_time(session)
+        if oldest is not None and lower < oldest:
             lower = FAR_PAST  # the last span: everything older
-        rows = session.execute(_STATEMENTS[postgres], {
-            **params, "c_at": upper_at, "c_id": upper_id, "lower": lower, "n": limit - len(found)}).all()
+        wanted = limit - len(found)
+        rows = session.execute(statement, {**params, "c_at": upper_at, "c_id": upper_id, "lower": lower,
+                                           "n": wanted}).all()
         found += [(int(row[0]), row[1]) for row in rows]
         if lower == FAR_PAST:
             break
-        # The next span ends where this one began (inclusive of that instant, exclusive before).
-        upper_at, upper_id = lower, MAX_ID
-        window *= WIDEN
+        # The next span ends where this one began (that instant included, it was excluded here).
+        upper_at, upper_id, span_end = lower, MAX_ID, lower
+        window = _next_window(window, wanted, len(rows))
     return found
