@@ -84,6 +84,10 @@ def attach_event_dispatch(factory: sessionmaker) -> None:
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
+        # Releasing a SAVEPOINT (Session.begin_nested) fires after_commit too; the outer
+        # transaction may still roll back, so its events wait for the real commit.
+        if session.in_nested_transaction():
+            return
         queued = session.info.pop("pending_events", [])
         if not queued:
             return
@@ -156,6 +160,11 @@ class Database:
 
 
 db = Database()
+
+
+def pending_events(session: Session) -> list[tuple[str, dict]]:
+    """The events queued in `session`'s open transaction (read-only view, for before-commit listeners)."""
+    return list(session.info.get("pending_events", ()))
 
 
 def queue_event(session: Session, name: str, payload: dict) -> None:

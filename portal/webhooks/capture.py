@@ -28,7 +28,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.db import queue_event, utcnow
+from portal.db import pending_events, queue_event, utcnow
 from portal.webhooks import translate
 from portal.webhooks.models import ACTIVE, WebhookDelivery, WebhookSubscription
 
@@ -130,7 +130,7 @@ def attach(app: Flask, factory) -> Callable[[Session], None]:
     from sqlalchemy import event
 
     def before_commit(session: Session) -> None:
-        pending = session.info.get("pending_events") or []
+        pending = pending_events(session)
         start = session.info.get(_DONE, 0)
         if session.info.get(_BUSY) or not any(name in translate.TRANSLATORS for name, _ in pending[start:]):
             return
@@ -140,7 +140,7 @@ def attach(app: Flask, factory) -> Callable[[Session], None]:
             record_deliveries(session, app, pending[start:])
         finally:
             session.info.pop(_BUSY, None)
-            session.info[_DONE] = len(session.info.get("pending_events") or [])
+            session.info[_DONE] = len(pending_events(session))
 
     def forget(session: Session, *_args) -> None:
         session.info.pop(_DONE, None)
