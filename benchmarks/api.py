@@ -96,6 +96,22 @@ def _start_server(kind: str, port: int, env: dict, log: Path) -> subprocess.Pope
     raise SystemExit("the server did not start within 60 s")
 
 
+def _in_process(app, paths: dict, token: str, requests: int = 300) -> None:
+    """CPU time per request through the app itself (Flask test client, no network): less
+    sensitive to other processes on the machine than wall-clock throughput."""
+    http = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    for name, path in paths.items():
+        for _ in range(20):
+            http.get(path, headers=headers)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(requests):
+            assert http.get(path, headers=headers).status_code == 200
+        cpu, wall = (time.process_time() - cpu) / requests, (time.perf_counter() - wall) / requests
+        print(f"in-process GET {name:14s} {cpu * 1000:6.2f} ms CPU per request (~{1 / cpu:5.0f} req/s per core), "
+              f"wall {wall * 1000:6.2f} ms")
+
+
 def _warm_up(port: int, paths: dict, token: str) -> None:
     """Wait until the worker answers (gunicorn's master accepts connections before its worker has
     built the app), then send each URL a few times (caches, prepared statements)."""
@@ -199,6 +215,7 @@ def main() -> None:
             else:
                 rate, note = _python_load(port, path, token, args.seconds, args.connections)
             print(f"GET {name:14s} {rate:8.0f} req/s   {note}")
+        _in_process(app, paths, token)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         server.send_signal(signal.SIGTERM)
