@@ -48,13 +48,14 @@ def test_staff_publish_a_document_then_a_new_version_and_see_the_history(client,
     document = session.scalar(select(Document))
     assert response.headers["Location"].endswith(f"/documents/{document.id}")
     response = client.post(f"/documents/{document.id}/versions/new", content_type="multipart/form-data",
-                           data={"link": "https://example.com/prices-v2", "note": "Now online " + XSS,
+                           data={"link": "https://example.com/prices-v2", "note": "Now online " + XSS + "\nSee v2",
                                  "file": _file(b"", "")})
     assert response.status_code == 302
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "Version 2" in page and "Version 1" in page and "Download prices.pdf" in page
     assert 'href="https://example.com/prices-v2" rel="nofollow ugc noopener noreferrer"' in page
-    assert "Now online &lt;script&gt;" in page and XSS not in page
+    assert "Now online &lt;script&gt;" in page and XSS not in page and "<br>See v2" in page
+    assert f'by <a href="/people/{world["dan"].slug}">Dan Staff</a>' in page
     assert 'action="/follow/document/' in page or "follow-form" in page
     listing = client.get(f"/companies/{world['alpha'].slug}").get_data(as_text=True)
     assert "Documents (1)" in listing and "version 2" in listing and XSS not in listing
@@ -176,3 +177,22 @@ def test_a_follower_is_notified_of_a_new_version(client, session, world):
     notes = session.scalars(select(Notification).where(Notification.person_id == world["gina"].id)).all()
     assert [(n.kind, n.title, n.url) for n in notes] == [
         ("document_version", "New version of Catalogue: version 2", f"/documents/{document.id}")]
+
+
+def test_a_document_larger_than_the_app_wide_limit_passes_csrf_and_is_stored(client, session, world, app,
+                                                                            monkeypatch):
+    """The upload pages raise the body limit before CSRF protection reads the form (a 3 MB file
+    is over the 2 MB app-wide limit other forms keep)."""
+    import re
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    login(client, world["alice_user"])
+    form_page = client.get(f"/companies/{world['alpha'].slug}/documents/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form_page).group(1)
+    big = b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024)
+    response = _publish(client, world, data=big, name="catalogue.pdf", csrf_token=token)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    document = session.scalar(select(Document))
+    assert services.versions_of(session, document)[0].size_bytes == len(big)
+    assert client.post(f"/documents/{document.id}/edit", data={"title": "x" * 3_000_000, "csrf_token": token}
+                       ).status_code == 413

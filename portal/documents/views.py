@@ -17,6 +17,7 @@ from portal.documents.storage import ReceivedUpload, format_size, store_from_con
 from portal.errors import DomainError, NotFound
 from portal.extensions import talisman
 from portal.feeds.services import is_following
+from portal.profiles.services import persons_by_ids
 from portal.web import current_person, show_form_error
 
 log = logging.getLogger(__name__)
@@ -143,9 +144,10 @@ def show(document_id: int):
     document = _document_or_404(document_id)
     person = current_person()
     company = company_by_id(db.session, document.company_id)
+    versions = services.versions_of(db.session, document)
     return render_template(
-        "documents/show.html", document=document, company=company,
-        versions=services.versions_of(db.session, document),
+        "documents/show.html", document=document, company=company, versions=versions,
+        authors=persons_by_ids(db.session, {v.created_by_person_id for v in versions if v.created_by_person_id}),
         can_publish=access.can_publish(person, document.company_id),
         following=person is not None and is_following(db.session, person.id, "document", document.id))
 
