@@ -28,7 +28,7 @@ def fast_password_hashing():
 
 
 def test_demo_people_follow_things_and_see_a_feed(session):
-    result = build_ecosystem(session, plan_ecosystem(3, 20, 80, now=NOW))
+    result = build_ecosystem(session, plan_ecosystem(3, 10, 40, now=NOW))
     counts = build_follows(session, seed=3)["follow"]
     session.commit()  # one commit: the batch handler records every post's activity at once
     assert counts["company"] > 0 and counts["thread"] > 0 and counts["tag"] > 0
