@@ -241,9 +241,10 @@ def test_feed_items_of_restricted_documents_reach_only_those_who_may_see_them(se
     assert len(titles(world["dan"])) == 1
 
 
-def test_prune_command_keeps_referenced_files(session, world, app, runner):
+def test_prune_command_keeps_referenced_files(session, world, app, runner, monkeypatch, tmp_path):
     from portal.documents.storage import store_from_config
 
+    monkeypatch.setitem(app.config, "DOCUMENT_STORAGE_PATH", str(tmp_path / "documents"))  # not other tests' files
     app_store = store_from_config(app.config)
     document = _document(session, world)
     kept = services.publish_version(session, document, actor_person=world["alice"],
