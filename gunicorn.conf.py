@@ -3,10 +3,10 @@
 Live updates keep one HTTP response open per browser tab (GET /live/stream). The `gthread` worker
 gives each open response a thread, so `threads` must cover LIVE_MAX_STREAMS plus room for ordinary
 pages; the streams themselves only wait on a condition variable and cost memory, not CPU (see
-README "Live updates" for the measurements). gevent would hold more streams per worker, but it
-would turn the matching graph's CPU-heavy rebuild thread into a greenlet that freezes every
-request and stream of its worker for seconds, and it needs psycopg and redis-py to cooperate
-with monkey-patching; threads need neither.
+README "Live updates" for the measurements). The gevent worker delivered no faster in
+benchmarks/live.py (the time goes into writing each stream's chunk, not into switching threads),
+and it would turn the matching graph's CPU-heavy rebuild thread into a greenlet that freezes
+every request and stream of its worker for seconds.
 """
 
 import os
@@ -20,7 +20,7 @@ worker_class = "gthread"
 # they notice within LIVE_POLL_SECONDS).
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 _streams = int(float(os.environ.get("LIVE_MAX_STREAMS", "1000")))
-threads = int(os.environ.get("PORTAL_THREADS", str(_streams + 64)))
+threads = int(os.environ.get("PORTAL_THREADS", str(_streams + 64)))  # gthread: one per open response
 worker_connections = threads + 64  # gthread counts open connections against this
 backlog = 2048
 keepalive = 5

@@ -65,6 +65,9 @@ def _init_extensions(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     web.init_app(app)
+    # First among the after-commit handlers: streams hear of a commit before the slower follow-up work
+    # (search index, clouds, feed activities: those reach streams as events of their own).
+    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
     from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
     from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
@@ -77,9 +80,6 @@ def _init_extensions(app: Flask) -> None:
     from portal import feeds; feeds.init_app(app)  # noqa: E702, I001 - forum/introduction/partnership events become activities
     from portal import documents; documents.init_app(app)  # noqa: E702, I001 - upload settings checked at start-up
     from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count
-    # Last among the after-commit handlers: browsers are told once this commit's follow-up writes (feed
-    # activities, search index) are done, so what they fetch is complete and SQLite writers do not collide.
-    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
 
 
 def _register_blueprints(app: Flask) -> None:

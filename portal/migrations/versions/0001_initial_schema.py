@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 02:55:12.350677
+Create Date: 2026-12-02 03:06:27.504064
 """
 from alembic import op
 import sqlalchemy as sa
