@@ -181,3 +181,34 @@ def test_a_new_connection_is_shown_only_to_the_two_people(session, people):
     assert titles(services.personal_feed(session, viewer_of(dana))) == ["Dana Reyes and Lee Chen are now connected"]
     assert titles(services.personal_feed(session, viewer_of(lee))) == ["Dana Reyes and Lee Chen are now connected"]
     assert titles(services.personal_feed(session, viewer_of(sam))) == []
+
+
+def test_a_thread_moved_into_a_private_group_takes_its_activities_along(session, people):
+    dana, lee, ada = people["dana"], people["lee"], people["ada"]
+    general = forums.create_category(session, "General")
+    thread = make_thread(session, general, dana, title="Pricing questions")
+    session.commit()
+    services.follow(session, lee, "thread", thread.id)
+    assert titles(services.personal_feed(session, viewer_of(lee))) == [
+        "Dana Reyes started “Pricing questions” in General"]
+    group = forums.create_group(session, "Board", ada.id)
+    moderation.move_thread(session, thread, forums.group_category(session, group), viewer_of(ada, admin=True))
+    session.commit()
+    assert titles(services.personal_feed(session, viewer_of(lee))) == []  # lee is not in the group
+    forums.set_group_member(session, group, lee.id, "member")
+    assert len(titles(services.personal_feed(session, viewer_of(lee)))) == 1
+
+
+def test_a_partnership_shows_in_both_company_feeds(session, people):
+    from portal.partnerships import services as partnerships
+
+    dana, lee = people["dana"], people["lee"]
+    acme = make_company(session, dana, name="Acme")
+    globex = make_company(session, lee, name="Globex")
+    partnership = partnerships.propose(session, dana, globex.id, "integration")
+    partnerships.answer(session, lee, partnership.id, True)
+    session.commit()
+    reader = viewer_of(people["sam"])
+    assert titles(services.company_feed(session, reader, acme.id)) == ["Started an integration partnership with Globex"]
+    assert titles(services.company_feed(session, reader, globex.id)) == ["Started an integration partnership with Acme"]
+    assert titles(services.company_feed(session, reader, globex.id, verbs=["forum"])) == []

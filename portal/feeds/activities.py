@@ -148,7 +148,8 @@ def _partnership_specs(session: Session, partnership_id: int, status: str,
     specs = []
     for company_id in partnership.company_ids:
         row = partnership_for(session, company_id, partnership_id)
-        title = (f"Started a {kind} partnership with {row.other_name}" if status == "active"
+        article = "an" if kind[:1] in "aeiou" else "a"
+        title = (f"Started {article} {kind} partnership with {row.other_name}" if status == "active"
                  else f"Ended the {kind} partnership with {row.other_name}")
         actor = partnership.answered_by_id if status == "active" else partnership.ended_by_id
         specs.append(ActivitySpec(
