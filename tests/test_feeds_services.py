@@ -212,3 +212,20 @@ def test_a_partnership_shows_in_both_company_feeds(session, people):
     assert titles(services.company_feed(session, reader, acme.id)) == ["Started an integration partnership with Globex"]
     assert titles(services.company_feed(session, reader, globex.id)) == ["Started an integration partnership with Acme"]
     assert titles(services.company_feed(session, reader, globex.id, verbs=["forum"])) == []
+
+
+def test_an_accepted_introduction_is_one_private_activity_and_recorded_once(app, session, people):
+    from portal.feeds.activities import handle_events
+
+    dana, lee = people["dana"], people["lee"]
+    batch = [{"event": "introduction.changed", "introduction_id": 41, "status": "accepted",
+              "person_ids": [lee.id, dana.id]},
+             {"event": "connection.created", "person_ids": [dana.id, lee.id]}]
+    with app.app_context():
+        recorded = handle_events(session, batch)
+        again = handle_events(session, batch)  # the same events once more (a re-run import)
+    assert [a.verb for a in recorded] == ["introduction.accepted"] and again == []
+    assert recorded[0].url == "/introductions/41" and recorded[0].audience == sorted([dana.id, lee.id])
+    assert titles(services.personal_feed(session, viewer_of(dana))) == [
+        "Dana Reyes and Lee Chen accepted an introduction and are now connected"]
+    assert not services.visible_to(session, viewer_of(people["ada"], admin=True), recorded[0])
