@@ -8,6 +8,7 @@ import pytest
 from portal.auth.services import register_account
 from portal.db import db
 from portal.forums.services import create_category, create_thread
+from portal.profiles.models import Person
 from portal.profiles.services import person_by_email
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,8 @@ def _log_in(page, email: str) -> None:
 
 
 def test_a_reply_appears_live_on_the_open_thread_and_the_count_goes_up(page, chromium, live_server, thread_path):
+    from playwright.sync_api import expect  # only once the page fixture found Playwright
+
     _log_in(page, "ada@live.example")
     page.goto(thread_path)
     page.locator("html[data-live='connected']").wait_for(state="attached")
@@ -53,6 +56,36 @@ def test_a_reply_appears_live_on_the_open_thread_and_the_count_goes_up(page, chr
     # Ada's page, never reloaded, shows Ben's reply and one unread notification.
     page.locator("#posts li.is-live-new").get_by_text("We do, on OpenShift.").wait_for()
     assert page.locator("#posts > li").count() == 2
-    page.wait_for_function("document.getElementById('nav-notifications-count').textContent.trim() === '1'")
-    assert badge.is_visible()
+    expect(badge).to_have_text("1")
+    expect(badge).to_be_visible()
     ben.context.close()
+
+
+def test_feed_items_and_messages_arrive_on_open_pages(page, chromium, live_server, thread_path):
+    """Ada follows Ben and has her feed open in one tab and their conversation in another."""
+    from portal.feeds.services import follow
+    from portal.messages.services import start_conversation
+
+    with live_server.app.app_context():
+        session = db.session
+        ada, ben = person_by_email(session, "ada@live.example"), person_by_email(session, "ben@live.example")
+        follow(session, ada, "person", ben.id)
+        conversation_id = start_conversation(session, ada, [ben], "Shall we meet?").conversation_id
+        session.commit()
+        ada_id, ben_id = ada.id, ben.id
+    _log_in(page, "ada@live.example")
+    page.goto("/feed")
+    page.locator("html[data-live='connected']").wait_for(state="attached")
+    conversation = page.context.new_page()
+    conversation.goto(f"/messages/{conversation_id}")
+    conversation.locator("html[data-live='connected']").wait_for(state="attached")
+
+    with live_server.app.app_context():
+        session = db.session
+        category = create_category(session, "Live news")
+        create_thread(session, category, ben_id, "Ben's new integration is live", "Details inside.")
+        start_conversation(session, session.get(Person, ben_id), [session.get(Person, ada_id)], "Tuesday works.")
+        session.commit()
+
+    page.locator("#feed-items li.is-live-new").get_by_text("Ben's new integration is live").wait_for()
+    conversation.locator("#message-list li.is-live-new").get_by_text("Tuesday works.").wait_for()
