@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/live.py [--subscribers 1000] [--rounds 5] [--database-url URL]
                                            [--redis-url URL]
+       (WEB_CONCURRENCY=2 … --redis-url URL: the streams spread over two worker processes)
 
 Serves the portal with gunicorn and the settings of gunicorn.conf.py (one gthread worker), on a
 fresh SQLite file by default or on the PostgreSQL database given (its tables are created by the
@@ -316,7 +317,8 @@ def main() -> None:
     latencies = [value * 1000 for value in result["latencies"]]
     how = "committed in another process, relayed by Redis" if args.redis_url else "posted through the web form"
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"gunicorn gthread, 1 worker, {backend}; {result['subscribers']} open streams "
+    workers = os.environ.get("WEB_CONCURRENCY", "1")
+    print(f"gunicorn gthread, {workers} worker(s), {backend}; {result['subscribers']} open streams "
           f"(opened in {result['connect_seconds']:.1f} s), server RSS {result['rss_mb']:.0f} MB")
     if latencies:
         print(f"one reply ({how}) → every stream, {args.rounds} rounds, {len(latencies)} deliveries: "
