@@ -75,8 +75,8 @@ def _init_extensions(app: Flask) -> None:
     from portal import event_relay; event_relay.init_app(app)  # noqa: E702, I001 - other processes' commits via Redis
     from portal.auth import provider; provider.init_app(app)  # noqa: E702, I001 - the OpenID Provider's server
     from portal import webhooks; webhooks.init_app(app)  # noqa: E702, I001 - webhook deliveries recorded before commit, sent after
-    from portal import messages; messages.init_app(app)  # noqa: E702, I001 - "Message" buttons on profiles
     from portal import api; api.init_app(app)  # noqa: E702, I001 - /api/v1: scopes, resource audience, 404/405 problems
+    from portal import messages; messages.init_app(app)  # noqa: E702, I001 - "Message" buttons on profiles
     from portal import feeds; feeds.init_app(app)  # noqa: E702, I001 - forum/introduction/partnership events become activities
     from portal import documents; documents.init_app(app)  # noqa: E702, I001 - upload settings checked at start-up
     from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count
@@ -84,39 +84,38 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.api.blueprint import bp as api_bp
+    from portal.auth.federation.views import bp as federation_bp
+    from portal.auth.provider.views import bp as provider_bp
     from portal.auth.views import bp as auth_bp
     from portal.broker.views import bp as broker_bp
     from portal.clouds.views import bp as clouds_bp
     from portal.companies.views import bp as companies_bp
     from portal.directory.views import bp as directory_bp
+    from portal.documents.views import bp as documents_bp
+    from portal.feeds.views import bp as feeds_bp
     from portal.forums import group_views, moderation_views, views  # noqa: F401 - routes on the forums blueprint
     from portal.forums.blueprint import bp as forums_bp
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
     from portal.introductions.views import bp as introductions_bp
     from portal.mail.views import bp as mail_bp
+    from portal.messages import moderation_views as message_moderation_views  # noqa: F401 - routes on the messages blueprint
+    from portal.messages.views import bp as messages_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.partnerships import system_views  # noqa: F401 - routes on the partnerships blueprint
+    from portal.partnerships.views import bp as partnerships_bp
     from portal.profiles.views import bp as profiles_bp
+    from portal.realtime.views import bp as live_bp
     from portal.search.views import bp as search_bp
     from portal.tags.views import bp as tags_bp
+    from portal.webhooks.views import bp as webhooks_bp
 
     for blueprint in (home_bp, auth_bp, profiles_bp, companies_bp, directory_bp, tags_bp, mail_bp, admin_bp,
-                      forums_bp, clouds_bp, search_bp):
+                      forums_bp, clouds_bp, search_bp, introductions_bp, broker_bp, health_bp, partnerships_bp,
+                      provider_bp, federation_bp, notifications_bp, webhooks_bp, api_bp, live_bp, messages_bp,
+                      feeds_bp, documents_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(introductions_bp)
-    app.register_blueprint(broker_bp)
-    app.register_blueprint(health_bp)
-    from portal.partnerships import system_views, views as partnership_views  # noqa: E402, F401, I001 - routes of one blueprint
-    app.register_blueprint(partnership_views.bp)
-    from portal.auth.provider.views import bp as provider_bp; app.register_blueprint(provider_bp)  # noqa: E702, I001
-    from portal.auth.federation.views import bp as federation_bp; app.register_blueprint(federation_bp)  # noqa: E702, I001
-    from portal.webhooks.views import bp as webhooks_bp; app.register_blueprint(webhooks_bp)  # noqa: E702, I001
-    from portal.messages import moderation_views, views as messages_views  # noqa: E402, F401, I001 - routes of one blueprint
-    app.register_blueprint(messages_views.bp)
-    from portal.notifications.views import bp as notifications_bp; app.register_blueprint(notifications_bp)  # noqa: E702, I001
-    from portal.api.blueprint import bp as api_bp; app.register_blueprint(api_bp)  # noqa: E702, I001
-    from portal.realtime.views import bp as live_bp; app.register_blueprint(live_bp)  # noqa: E702, I001
-    from portal.feeds.views import bp as feeds_bp; app.register_blueprint(feeds_bp)  # noqa: E702, I001
-    from portal.documents.views import bp as documents_bp; app.register_blueprint(documents_bp)  # noqa: E702, I001
 
 
 def _register_cli(app: Flask) -> None:
