@@ -46,6 +46,8 @@ def _init_extensions(app: Flask) -> None:
     from portal.extensions import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, talisman
 
     csrf.init_app(app)
+    app.config["PORTAL_RATELIMIT_ON"] = app.config.get("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_ENABLED"] = True  # the shared Limiter stays on; each app's switch is a request filter
     limiter.init_app(app)
     login_manager.init_app(app)
     talisman.init_app(
@@ -65,9 +67,6 @@ def _init_extensions(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     web.init_app(app)
-    # First among the after-commit handlers: streams hear of a commit before the slower follow-up work
-    # (search index, clouds, feed activities: those reach streams as events of their own).
-    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
     from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
     from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
@@ -80,6 +79,9 @@ def _init_extensions(app: Flask) -> None:
     from portal import feeds; feeds.init_app(app)  # noqa: E702, I001 - forum/introduction/partnership events become activities
     from portal import documents; documents.init_app(app)  # noqa: E702, I001 - upload settings checked at start-up
     from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count
+    # Last among the after-commit handlers: pages fetch what they are told about, and on SQLite a fetch that
+    # writes (a thread marked read) while this commit's follow-up writes run can make those fail.
+    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
 
 
 def _register_blueprints(app: Flask) -> None:

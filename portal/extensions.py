@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,6 +18,16 @@ from flask_wtf import CSRFProtect
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _rate_limits_off_for_this_app() -> bool:
+    """Flask-Limiter keeps its on/off switch on the one shared Limiter, so an app made with
+    RATELIMIT_ENABLED=False would switch limits off for every app of the process; the switch
+    is kept per app instead (see portal/__init__.py)."""
+    return not current_app.config.get("PORTAL_RATELIMIT_ON", True)
+
+
 login_manager = LoginManager()
 talisman = Talisman()
 

@@ -279,3 +279,14 @@ def test_resend_form_on_the_login_page_works_with_csrf(client, db_session, monke
     response = client.post("/verify/resend", data={"email": "una@example.com", "csrf_token": resend_token})
     assert response.status_code == 302
     assert len(mails_to(db_session, "una@example.com")) == 1
+
+
+def test_an_app_made_without_rate_limits_leaves_this_one_limited(client, db_session, monkeypatch, tmp_path):
+    from portal import create_app
+
+    create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}", "SECRET_KEY": "x",
+                "INSTANCE_PATH": str(tmp_path), "RATELIMIT_ENABLED": False})
+    monkeypatch.setitem(client.application.config, "RATELIMIT_SIGNUP", "2/minute")
+    for n in range(2):
+        _signup(client, email=f"k{n}@example.com")
+    assert _signup(client, email="k3@example.com").status_code == 429
