@@ -63,7 +63,12 @@ def _on_commit(batch: list[dict]) -> None:
         return
     session = db.new_session()
     try:
-        records = live_log.append(session, entries_for(session, batch))
+        entries = entries_for(session, batch)
+        # End the read before writing: on SQLite a transaction that read first cannot wait for the
+        # write lock (another write since its snapshot fails it at once); one that starts by
+        # writing waits its turn.
+        session.rollback()
+        records = live_log.append(session, entries)
         _prune_now_and_then(session, app, state)
         session.commit()
     except Exception:

@@ -55,8 +55,20 @@
   var wanted = {};
   var failures = 0;
 
+  // Everyone with the thread open hears of a reply at the same moment: each page waits a random
+  // moment before fetching, so that hundreds of fetches (and the thread page's "read up to here"
+  // write each one makes) do not hit the server at once.
+  var JITTER_MS = 500;
+  var scheduled = false;
+
   function refresh(what) {
     wanted[what] = true;
+    if (scheduled) return;
+    scheduled = true;
+    window.setTimeout(function () { scheduled = false; fetchPage(); }, Math.random() * JITTER_MS);
+  }
+
+  function fetchPage() {
     if (fetching) { again = true; return; }
     fetching = true;
     var asked = wanted;
@@ -83,10 +95,10 @@
         wanted[key] = key === "posts" ? (wanted.posts || []).concat(asked.posts) : true;
       });
       failures += 1;
-      if (failures <= 3) window.setTimeout(function () { refresh("again"); }, 400 * failures);
+      if (failures <= 3) window.setTimeout(fetchPage, 400 * failures);
     }).then(function () {
       fetching = false;
-      if (again) { again = false; refresh("again"); }
+      if (again) { again = false; fetchPage(); }
     });
   }
 
