@@ -238,6 +238,13 @@ def _run(args, port: int, path: str, cookies: list[str], replier, server) -> dic
     print(f"opening one stream: p50 {statistics.median(opening) * 1000:.0f} ms, max {max(opening) * 1000:.0f} ms")
     _listen(subscribers, lambda: False, 1.0)  # heartbeats and leftovers
     rss = _rss_mb(server.pid)
+    # One reply first, not measured: the replier's first commit opens its search index and the like.
+    replier.send("Warm-up")
+    _listen(subscribers, lambda: all(s.arrivals for s in subscribers), 10.0)
+    replier.recv()
+    _listen(subscribers, lambda: False, 0.5)
+    for subscriber in subscribers:
+        subscriber.arrivals.clear()
     latencies: list[float] = []
     spreads: list[float] = []
     answers: list[float] = []
