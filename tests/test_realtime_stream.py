@@ -118,6 +118,13 @@ def test_too_many_streams_for_one_person(client, forum, app, monkeypatch):
     again.close()
 
 
+def test_a_full_process_answers_503_with_retry_after(client, forum, app, monkeypatch):
+    monkeypatch.setattr(broker_of(app), "max_streams", 0)
+    login(client, forum["lee"])
+    refused = client.get("/live/stream")
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+
+
 def test_a_new_reply_reaches_an_open_thread_stream(client, forum, session):
     login(client, forum["lee"])
     response, chunks = _open(client, f"/live/stream?thread={forum['public']}")
