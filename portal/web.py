@@ -16,7 +16,8 @@ from portal.markdown import render_markdown
 OPEN_ENDPOINTS = {"static", "auth.login", "auth.signup", "auth.verify_email", "auth.resend_verification",
                   "auth.forgot_password", "auth.reset_password", "auth.logout", "mail.outbox",
                   "mail.outbox_message",
-                  "notifications.unsubscribe_link"}  # one-click unsubscribe from mail, no login (RFC 8058)
+                  "notifications.unsubscribe_link",  # one-click unsubscribe from mail, no login (RFC 8058)
+                  "live.stream"}  # answers 401 itself: an EventSource must not be redirected to a login page
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from portal.admin.services import set_members_only
 from portal.db import db, utcnow
 from portal.forums import services as forums
 from portal.realtime import broker_of
@@ -43,7 +44,10 @@ def _append(session, channel, event="notifications", **data) -> int:
     return records[-1].id
 
 
-def test_anonymous_visitors_get_401(client):
+def test_anonymous_visitors_get_401(client, session):
+    assert client.get("/live/stream").status_code == 401
+    set_members_only(session, True)  # the members-only gate does not redirect a stream to the login page
+    session.commit()
     assert client.get("/live/stream").status_code == 401
 
 
