@@ -3,7 +3,7 @@ activities that forum, introduction, connection and partnership events become.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -125,7 +125,11 @@ def test_keyset_pages_are_stable_while_new_activities_arrive(session, people):
     assert titles(services.personal_feed(session, viewer_of(dana), limit=1)) == ["brand new"]
 
 
-@pytest.mark.parametrize("token", ["garbage!", "MTIz", "x" * 200, encode_cursor(utcnow(), 1)[:-2] + "@@"])
+# Fixed values: pytest-xdist workers must collect the same test ids.
+_TRUNCATED_CURSOR = encode_cursor(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), 1)[:-2] + "@@"
+
+
+@pytest.mark.parametrize("token", ["garbage!", "MTIz", "x" * 200, _TRUNCATED_CURSOR])
 def test_a_bad_cursor_is_a_domain_error(session, people, token):
     with pytest.raises(DomainError):
         services.personal_feed(session, viewer_of(people["dana"]), cursor=token)
