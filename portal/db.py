@@ -68,12 +68,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    # A deferred transaction that reads, then writes after another connection committed, fails at
+    # once with "database is locked" (WAL snapshot; the busy timeout does not apply). Sessions
+    # that are known to write begin IMMEDIATE instead: they wait for the lock, then see fresh data.
+    # https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".rstrip())
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     """Create an engine with the settings each backend needs."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
     return engine
@@ -113,6 +122,9 @@ class _AppDatabase:
         self.engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False, info={"flask_app": app})
         attach_event_dispatch(self.sessionmaker)
+        writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.writer_sessionmaker = sessionmaker(bind=writer_engine, expire_on_commit=False, info={"flask_app": app})
+        attach_event_dispatch(self.writer_sessionmaker)
 
 
 class Database:
@@ -136,11 +148,17 @@ class Database:
 
     def bind_to(self, connection: Any) -> None:
         """Tests: run every session inside one outer transaction that is rolled back."""
-        self._state().sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+        for factory in (self._state().sessionmaker, self._state().writer_sessionmaker):
+            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
 
-    def new_session(self) -> Session:
-        """A session outside the request's unit of work (background jobs, CLI loops)."""
-        return self._state().sessionmaker()
+    def new_session(self, *, writes: bool = False) -> Session:
+        """A session outside the request's unit of work (background jobs, CLI loops).
+
+        `writes=True` for a job that reads and then writes (after-commit handlers): on SQLite its
+        transactions take the write lock when they begin, so a concurrent commit cannot fail them.
+        """
+        state = self._state()
+        return state.writer_sessionmaker() if writes else state.sessionmaker()
 
     @property
     def session(self) -> Session:

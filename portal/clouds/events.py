@@ -72,7 +72,7 @@ def apply_pending(app: Flask, pending: Pending) -> None:
     from portal.clouds.rebuild import rebuild_all
     from portal.db import db
 
-    session = db.new_session()
+    session = db.new_session(writes=True)
     try:
         post_ids = pending.post_ids | set(thread_post_ids(session, pending.thread_ids))
         if len(post_ids) > FULL_REBUILD_ABOVE:

@@ -45,9 +45,9 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
         result = build_ecosystem(session, plan)
         set_owner_company(session, company_by_external_id(session, OWNER_ID).id)  # owner staff for health
         result.counts.update(build_introductions(session, plan, result, now=today, seed=seed))
-        from portal.demo.follows import build_follows; result.counts.update(build_follows(session, seed=seed))  # noqa: E702, I001
         result.counts.update(build_documents(session, plan, result, store_from_config(current_app.config),
                                              now=today, seed=seed))
+        from portal.demo.follows import build_follows; result.counts.update(build_follows(session, seed=seed))  # noqa: E702, I001
         session.commit()
     except (DomainError, RuntimeError) as error:
         session.rollback()

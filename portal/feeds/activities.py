@@ -45,7 +45,7 @@ def on_commit(batch: list[dict]) -> None:
     batch = [e for e in batch if e.get("event") in wanted]
     if not batch:
         return
-    session = db.new_session()
+    session = db.new_session(writes=True)
     try:
         handle_events(session, batch)
         session.commit()

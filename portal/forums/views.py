@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy.exc import OperationalError
 from werkzeug.routing import BuildError
 
 from portal.db import db
@@ -27,6 +30,8 @@ from portal.forums.moderation import flag_post
 from portal.pagination import Page, parse_page
 from portal.profiles.services import persons_by_ids
 from portal.web import commit_form_action
+
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -88,8 +93,14 @@ def thread(thread_id: int, slug: str | None = None):
             reply_form.body.data = services.quote_text(quoted, author.name if author else "Someone")
             reply_form.reply_to.data = str(quoted.id)
     if who.person_id is not None and data.posts:
-        activity.mark_read(db.session, who.person_id, thread, data.posts[-1].number)
-        db.commit()
+        try:
+            activity.mark_read(db.session, who.person_id, thread, data.posts[-1].number)
+            db.commit()
+        except OperationalError:
+            # SQLite: this GET read first, so a write committed meanwhile fails it at once ("database
+            # is locked"). The read marker is a convenience; the page still shows.
+            db.session.rollback()
+            log.warning("thread %s: read marker not saved (database busy)", thread.id)
     return render_template("forums/thread.html", d=data, reply_form=reply_form, action_form=ActionForm(),
                            reactions=REACTIONS)
 

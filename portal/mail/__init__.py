@@ -27,7 +27,7 @@ def deliver_after_commit(payload: dict) -> None:
     from portal.db import db
     from portal.mail.delivery import deliver_pending
 
-    session = db.new_session()
+    session = db.new_session(writes=True)
     try:
         deliver_pending(session, app.config, message_ids=[payload["message_id"]])
     finally:

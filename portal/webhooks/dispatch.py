@@ -44,7 +44,7 @@ def on_queued(payload: dict) -> None:
 def send_now(app: Flask, delivery_ids: list[int] | None = None) -> None:
     from portal.db import db
 
-    session = db.new_session()
+    session = db.new_session(writes=True)
     try:
         deliver_due(session, DeliverySettings.from_config(app.config), delivery_ids=delivery_ids)
     except Exception:  # noqa: BLE001 - rows stay pending; the next sweep or the CLI sends them
