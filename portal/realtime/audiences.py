@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from portal.realtime.log import LiveEntry
 
 FEED, NOTIFICATIONS, MESSAGES, POST = "feed", "notifications", "messages", "post"
+_BATCH_CACHE = "live_audience_cache"
 
 
 def person_channel(person_id: int) -> str:
@@ -40,15 +41,27 @@ def _feed_activity(session: Session, event: dict) -> list[LiveEntry]:
     activity = session.get(Activity, int(event["activity_id"]))
     if activity is None:
         return []
+    # One commit can hold thousands of activities about the same targets (a bulk import, the demo):
+    # followers and viewers are looked up once per commit (the cache lives while entries_for runs).
+    cache = session.info.setdefault(_BATCH_CACHE, {"followers": {}, "viewers": {}})
     followers: set[int] = set()
     for kind, target_id in event.get("targets") or ():
-        followers.update(followers_of(session, kind, target_id))
+        key = (kind, int(target_id))
+        if key not in cache["followers"]:
+            cache["followers"][key] = followers_of(session, kind, int(target_id))
+        followers.update(cache["followers"][key])
     # An activity meant for a few people (an accepted introduction) shows in their own feeds.
     followers.update(int(pid) for pid in getattr(activity, "audience", None) or ())
     followers.discard(activity.actor_person_id)  # one's own doings are already on one's page
+    known = cache["viewers"]
+    missing = followers - known.keys()
+    if missing:
+        known.update(dict.fromkeys(missing))
+        known.update({viewer.person_id: viewer for viewer in viewers_of(session, missing)})
     data = {"activity_id": activity.id}
+    viewers = [known[pid] for pid in sorted(followers) if known[pid] is not None]
     return [LiveEntry(person_channel(viewer.person_id), FEED, data)
-            for viewer in viewers_of(session, followers) if visible_to(session, viewer, activity)]
+            for viewer in viewers if visible_to(session, viewer, activity)]
 
 
 def viewers_of(session: Session, person_ids: Iterable[int]) -> list:
@@ -112,10 +125,13 @@ def entries_for(session: Session, batch: list[dict]) -> list[LiveEntry]:
     """The log entries one commit's events make, in the order they happened. Several
     count changes of one person in one commit collapse into the last (the counts are absolute)."""
     entries: list[LiveEntry] = []
-    for event in batch:
-        handler = HANDLERS.get(event.get("event"))
-        if handler is not None:
-            entries.extend(handler(session, event))
+    try:
+        for event in batch:
+            handler = HANDLERS.get(event.get("event"))
+            if handler is not None:
+                entries.extend(handler(session, event))
+    finally:
+        session.info.pop(_BATCH_CACHE, None)
     return _latest_counts_only(entries)
 
 
