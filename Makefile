@@ -25,12 +25,15 @@ demo: $(STAMP)
 	$(BIN)/portal db upgrade
 	$(BIN)/portal demo
 
-# The suite on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
+# The suite on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL is set; each in
+# TEST_WORKERS processes (pytest-xdist; a test file stays in one process, for its module fixtures).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$PORTAL_TEST_DATABASE_URL) =="; \
-		PORTAL_TEST_BACKEND=postgres $(BIN)/python -m pytest -m "not browser"; \
+		PORTAL_TEST_BACKEND=postgres $(PYTEST) -m "not browser"; \
 	else echo "PORTAL_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 lint: $(STAMP)
