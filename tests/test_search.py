@@ -31,25 +31,25 @@ from tests.conftest import service_missing
 from tests.test_companies_support import login, make_user
 from tests.test_forums_support import viewer_of
 
-BACKENDS = ["whoosh", "postgres"]
 
-
-def _postgres_backend_here() -> bool:
+def _backends_of_this_pass() -> list[str]:
     """The PostgreSQL backend keeps its rows in the app's database, so it runs in the suite's
-    PostgreSQL pass. In the SQLite pass it is skipped: as covered by that pass when one is
-    configured, else as a missing service (which fails with PORTAL_REQUIRE_SERVICES=1)."""
-    if os.environ.get("PORTAL_TEST_BACKEND") == "postgres":
-        return True
-    if not os.environ.get("PORTAL_TEST_DATABASE_URL"):
-        service_missing("PostgreSQL for the search backend (PORTAL_TEST_DATABASE_URL)")
-    pytest.skip("the PostgreSQL search backend runs in the suite's PostgreSQL pass")
+    PostgreSQL pass; the SQLite pass leaves it to that pass, or, when no PostgreSQL is configured,
+    reports it as a missing service (which fails with PORTAL_REQUIRE_SERVICES=1)."""
+    if os.environ.get("PORTAL_TEST_BACKEND") == "postgres" or not os.environ.get("PORTAL_TEST_DATABASE_URL"):
+        return ["whoosh", "postgres"]
+    return ["whoosh"]
+
+
+BACKENDS = _backends_of_this_pass()
+WHOOSH_ONLY = pytest.mark.parametrize("backend", ["whoosh"], indirect=True)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, app, tmp_path):
     """A fresh, empty index of the chosen backend on the test app for the length of one test."""
-    if request.param == "postgres":
-        _postgres_backend_here()
+    if request.param == "postgres" and os.environ.get("PORTAL_TEST_BACKEND") != "postgres":
+        service_missing("PostgreSQL for the search backend (PORTAL_TEST_DATABASE_URL)")
     previous = app.extensions["portal_search"]
     if request.param == "whoosh":
         fresh = WhooshBackend(tmp_path / "index")
@@ -240,9 +240,9 @@ def test_merged_tag_is_no_longer_found_on_its_threads(app, world):
     assert find(app, "", tag_key="grinding").total == 0
 
 
+# PostgreSQL rebuilds in one transaction: a concurrent upsert waits for it and applies after.
+@WHOOSH_ONLY
 def test_changes_during_a_rebuild_are_not_lost(app, world, backend, monkeypatch):
-    if backend.name != "whoosh":
-        pytest.skip("PostgreSQL rebuilds in one transaction: a concurrent upsert waits for it and applies after")
     with app.app_context():
         stale = list(all_documents(db.session))  # what a long rebuild read before the edit below
     backend._rebuild_marker.write_text("another process")  # the rebuild is still running
@@ -289,10 +289,10 @@ def test_reindex_command_rebuilds_everything(app, world, runner, backend):
     assert "Roasting at home with a popcorn popper" in found and "Ghost popcorn thread" not in found
 
 
+# Only the on-disk index can be damaged by a crash or a full disk.
+@WHOOSH_ONLY
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
 def test_damaged_index_is_rebuilt_and_the_page_says_so(app, world, client, backend, damage):
-    if backend.name != "whoosh":
-        pytest.skip("only the on-disk index can be damaged by a crash or a full disk")
     if damage == "missing":
         shutil.rmtree(backend.directory)
     for path in backend.directory.iterdir() if backend.directory.exists() else ():
@@ -305,9 +305,9 @@ def test_damaged_index_is_rebuilt_and_the_page_says_so(app, world, client, backe
     assert "Roasting at home with a popcorn popper" in again
 
 
+# PostgreSQL rows are locked one by one by the database.
+@WHOOSH_ONLY
 def test_writers_wait_for_each_other(app, world, backend):
-    if backend.name != "whoosh":
-        pytest.skip("PostgreSQL rows are locked one by one by the database")
     with app.app_context():
         docs, _ = documents_for(db.session, [f"thread:{world['grind']}"])
     docs[0].title = "Grinder burrs, revised"

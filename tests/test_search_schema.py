@@ -11,7 +11,7 @@ from whoosh.fields import STORED, TEXT
 
 from portal.search.backend import SearchUnavailable
 from portal.search.whoosh_backend import _schema
-from tests.test_search import backend, find, titles, world  # noqa: F401 - fixtures and helpers
+from tests.test_search import WHOOSH_ONLY, backend, find, titles, world  # noqa: F401 - fixtures and helpers
 
 
 def _older_schema(layout: str):
@@ -30,10 +30,10 @@ def _older_schema(layout: str):
     return schema
 
 
+# The PostgreSQL backend's table comes with the database migrations: only Whoosh keeps a schema of its own.
+@WHOOSH_ONLY
 @pytest.mark.parametrize("layout", ["separate title, tags and body", "same names, other type"])
 def test_index_of_an_older_schema_is_rebuilt(app, world, client, backend, layout):  # noqa: F811
-    if backend.name != "whoosh":
-        pytest.skip("the PostgreSQL backend's table comes with the database migrations")
     shutil.rmtree(backend.directory)
     backend.directory.mkdir()
     older = whoosh_index.create_in(str(backend.directory), _older_schema(layout))
