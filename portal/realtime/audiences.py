@@ -83,7 +83,19 @@ def _notification_count(session: Session, event: dict) -> list[LiveEntry]:
     from portal.notifications.services import unread_count
 
     person_id = int(event["person_id"])
-    return [LiveEntry(person_channel(person_id), NOTIFICATIONS, {"unread": unread_count(session, person_id)})]
+    counts = session.info.get(_BATCH_CACHE, {}).get("notification_counts", {})
+    unread = counts[person_id] if person_id in counts else unread_count(session, person_id)
+    return [LiveEntry(person_channel(person_id), NOTIFICATIONS, {"unread": unread})]
+
+
+def _prefetch_notification_counts(session: Session, batch: list[dict]) -> None:
+    """A post that notifies 500 people commits 500 notification events: their counts in one query."""
+    from portal.notifications.services import unread_counts
+
+    people = {int(e["person_id"]) for e in batch if e.get("event") in ("notification.created", "notification.read")}
+    if len(people) > 1:
+        cache = session.info.setdefault(_BATCH_CACHE, {"followers": {}, "viewers": {}})
+        cache["notification_counts"] = unread_counts(session, people)
 
 
 def _message_sent(session: Session, event: dict) -> list[LiveEntry]:
@@ -126,6 +138,7 @@ def entries_for(session: Session, batch: list[dict]) -> list[LiveEntry]:
     count changes of one person in one commit collapse into the last (the counts are absolute)."""
     entries: list[LiveEntry] = []
     try:
+        _prefetch_notification_counts(session, batch)
         for event in batch:
             handler = HANDLERS.get(event.get("event"))
             if handler is not None:
