@@ -95,6 +95,8 @@ def from_environment() -> dict:
         "LIVE_RETRY_MS": int(_number("LIVE_RETRY_MS", 3000, positive=True)),
         "LIVE_STREAM_MAX_SECONDS": _number("LIVE_STREAM_MAX_SECONDS", 3600.0, positive=True),
         "LIVE_POLL_SECONDS": _number("LIVE_POLL_SECONDS", 5.0),
+        # gunicorn (HTTP/1.x, no TLS): one writer thread sends every stream's events (realtime/writer.py)
+        "LIVE_DIRECT_WRITES": _bool("LIVE_DIRECT_WRITES", True),
         "LIVE_LOG_KEEP_SECONDS": _number("LIVE_LOG_KEEP_SECONDS", 24 * 3600.0, positive=True),
     }
 

@@ -7,8 +7,11 @@ thread at a time reads the rows above the broker's cursor and puts each into the
 subscriber listening on its channel. Because the log hands out ids in commit order, reading "above
 the cursor" never skips a row, and every stream sees its events in id order.
 
-A stream holds one server thread while it waits on its queue (see README, "Live updates"): the
-caps keep enough threads free for ordinary page requests.
+A stream holds one server thread while it waits (see README, "Live updates"): the caps keep
+enough threads free for ordinary page requests. Under gunicorn that thread only waits: the
+stream's socket is adopted by the process's one StreamWriter (writer.py), which sends the queued
+events itself; elsewhere (the development server, the test client) the stream's thread is woken
+to send them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 
 from portal.realtime.log import LiveRecord
+from portal.realtime.writer import AdoptedStream, StreamWriter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class Subscriber:
         self._ready = threading.Condition(threading.Lock())
         self.closed = False
         self.overflowed = False  # the client reads slower than events come: it must reload
+        self.adopted: AdoptedStream | None = None  # set once a StreamWriter sends for this stream
 
     def put(self, record: LiveRecord) -> bool:
         """Queue a record without waking the reader (see LiveBroker.dispatch); False when full."""
@@ -66,9 +71,17 @@ class Subscriber:
         with self._ready:
             if not self._items and not self.closed and not self.overflowed:
                 self._ready.wait(timeout)
-            items = list(self._items)
-            self._items.clear()
-            return items
+            return self._take()
+
+    def take(self) -> list[LiveRecord]:
+        """What is queued now, without waiting."""
+        with self._ready:
+            return self._take()
+
+    def _take(self) -> list[LiveRecord]:
+        items = list(self._items)
+        self._items.clear()
+        return items
 
 
 class LiveBroker:
@@ -91,6 +104,7 @@ class LiveBroker:
         self._rang = threading.Event()  # a wake-up arrived while someone was reading
         self._last_read = 0.0
         self.closing = False
+        self.writer = StreamWriter()  # its thread starts with the first adopted stream
 
     # --- subscriptions --------------------------------------------------------------------------
 
@@ -151,23 +165,35 @@ class LiveBroker:
             everyone = {s for listeners in self._by_channel.values() for s in listeners}
         for subscriber in everyone:
             subscriber.close()
+        self._wake_all(everyone)
 
     # --- delivery -------------------------------------------------------------------------------
 
     def dispatch(self, records: list[LiveRecord]) -> None:
         """Queue the records for their channels' subscribers, then wake each subscriber once.
-        Waking while still queueing would make a thousand woken stream threads compete for the
-        GIL with this loop; queueing first keeps the loop short (benchmarks/live.py)."""
+        Waking while still queueing would make woken stream threads compete for the GIL with
+        this loop; queueing first keeps the loop short (benchmarks/live.py)."""
         with self._lock:
             targets = [(record, list(self._by_channel.get(record.channel, ()))) for record in records]
         woken: dict[int, Subscriber] = {}
         for record, subscribers in targets:
-            record.sse  # noqa: B018 - format once here, not in every stream's thread
+            record.frame(chunked=True)  # format once here, not for every stream
             for subscriber in subscribers:
                 subscriber.put(record)
                 woken[id(subscriber)] = subscriber
-        for subscriber in woken.values():
-            subscriber.wake()
+        self._wake_all(woken.values())
+
+    def _wake_all(self, subscribers: Iterable[Subscriber]) -> None:
+        adopted: list[AdoptedStream] = []
+        for subscriber in subscribers:
+            # Read once: a stream adopted after this check has its queue drained by the writer anyway.
+            stream = subscriber.adopted
+            if stream is None:
+                subscriber.wake()
+            else:
+                adopted.append(stream)
+        if adopted:
+            self.writer.ready(adopted)
 
     def wake(self) -> None:
         """New rows may be in the log: deliver them. Never blocks behind another reader: if one

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from portal.realtime.models import LiveEvent
-from portal.realtime.sse import format_event
+from portal.realtime.sse import format_event, frame
 
 # pg_advisory_xact_lock key for "writing the live log" ('live' in ASCII).
 _ORDER_LOCK_KEY = 0x6C697665
@@ -46,6 +46,18 @@ class LiveRecord:
     def sse(self) -> str:
         """The event as a stream sends it, formatted once however many streams send it."""
         return format_event(self.event, self.data, self.id)
+
+    @cached_property
+    def sse_bytes(self) -> bytes:
+        return self.sse.encode()
+
+    @cached_property
+    def sse_chunk(self) -> bytes:
+        return frame(self.sse_bytes, chunked=True)
+
+    def frame(self, chunked: bool) -> bytes:
+        """The event as a socket writer sends it (see writer.py), framed once for every stream."""
+        return self.sse_chunk if chunked else self.sse_bytes
 
 
 def _record(row: LiveEvent) -> LiveRecord:

@@ -11,7 +11,7 @@ from portal.profiles.visibility import viewer_for
 from portal.realtime import broker_of, services
 from portal.realtime import log as live_log
 from portal.realtime.broker import StreamLimitReached
-from portal.realtime.stream import event_stream
+from portal.realtime.stream import event_stream, server_socket
 from portal.web import current_person
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -48,6 +48,7 @@ def stream():
     config = current_app.config
     body = event_stream(broker, subscriber, start_id=plan.start_id, backlog=plan.backlog, reload=plan.reload,
                         retry_ms=config["LIVE_RETRY_MS"], heartbeat_seconds=config["LIVE_HEARTBEAT_SECONDS"],
-                        max_seconds=config["LIVE_STREAM_MAX_SECONDS"])
+                        max_seconds=config["LIVE_STREAM_MAX_SECONDS"],
+                        direct=server_socket(request.environ) if config["LIVE_DIRECT_WRITES"] else None)
     return Response(body, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
