@@ -67,6 +67,9 @@ def _init_extensions(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     web.init_app(app)
+    # First among the after-commit handlers: open pages hear of a change before the search index, the clouds
+    # and the feeds (each tens of milliseconds) are brought up to date; pages fetch only what has committed.
+    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
     from portal import mail; mail.init_app(app)  # noqa: E702, I001 - deliver the outbox after commit
     from portal import clouds; clouds.init_app(app)  # noqa: E702, I001 - keep tag clouds current after commit
     from portal import search; search.init_app(app)  # noqa: E702, I001 - keep the search index current after commit
@@ -79,9 +82,6 @@ def _init_extensions(app: Flask) -> None:
     from portal import feeds; feeds.init_app(app)  # noqa: E702, I001 - forum/introduction/partnership events become activities
     from portal import documents; documents.init_app(app)  # noqa: E702, I001 - upload settings checked at start-up
     from portal import notifications; notifications.init_app(app)  # noqa: E702, I001 - the nav's unread count
-    # Last among the after-commit handlers: pages fetch what they are told about, and on SQLite a fetch that
-    # writes (a thread marked read) while this commit's follow-up writes run can make those fail.
-    from portal import realtime; realtime.init_app(app)  # noqa: E702, I001 - live events for open pages (SSE)
 
 
 def _register_blueprints(app: Flask) -> None:
