@@ -3,12 +3,13 @@ error pages, template helpers."""
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.db import db
+from portal.errors import DomainError, NotFound, PermissionDenied
 from portal.extensions import login_manager
 from portal.markdown import render_markdown
 
@@ -72,17 +73,34 @@ def show_form_error(form, error, field_name: str | None = None) -> None:
         form.form_errors.append(error.message)
 
 
-def commit_form_action(form, action, *args, **kwargs) -> tuple[bool, object]:
+def commit_form_action(form, action, /, *args, error_fields: dict[str, str] | None = None,
+                       **kwargs) -> tuple[bool, object]:
     """Run `action(db.session, *args, **kwargs)` and commit. A DomainError rolls the request's
-    transaction back and is shown on the form. Returns (succeeded, what the action returned)."""
-    from portal.errors import DomainError
+    transaction back and is shown on the form (`error_fields` renames a service's field to the
+    form's); a NotFound or PermissionDenied ends the request with 404 or 403 instead, since no
+    change to the form would help. Returns (succeeded, what the action returned)."""
+    renames = error_fields or {}
+    return _commit_action(lambda error: show_form_error(form, error, renames.get(error.field)), action, args, kwargs)
 
+
+def commit_flash_action(action, /, *args, **kwargs) -> tuple[bool, object]:
+    """`commit_form_action` for a button with no form to show an error on: a DomainError is
+    flashed as an error after the rollback (404 and 403 as there). Returns (succeeded, result)."""
+    return _commit_action(lambda error: flash(error.message, "error"), action, args, kwargs)
+
+
+def _commit_action(show_error, action, args, kwargs) -> tuple[bool, object]:
+    """Both helpers' body; only how a DomainError reaches the user differs."""
     try:
         result = action(db.session, *args, **kwargs)
         db.commit()
     except DomainError as error:
         db.session.rollback()
-        show_form_error(form, error)
+        if isinstance(error, NotFound):
+            abort(404)
+        if isinstance(error, PermissionDenied):
+            abort(403, error.message)
+        show_error(error)
         return False, None
     return True, result
 
