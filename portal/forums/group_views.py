@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from portal.auth.permissions import ecosystem_admin_required
 from portal.db import db
-from portal.errors import DomainError
 from portal.forums import services
 from portal.forums.access import is_group_admin
 from portal.forums.blueprint import bp, viewer
@@ -16,7 +15,7 @@ from portal.forums.forms import ActionForm, CategoryForm, GroupForm, GroupMember
 from portal.forums.models import GROUP_ROLE_ADMIN, Category, ForumGroup
 from portal.profiles.services import person_by_email, person_by_slug, persons_by_ids
 from portal.text import clean_line
-from portal.web import commit_form_action
+from portal.web import commit_flash_action, commit_form_action
 
 
 def group_or_404(slug: str) -> ForumGroup:
@@ -91,14 +90,8 @@ def group_member_action(slug: str, person_id: int, action: str):
     if person_id not in _member_ids(group):
         abort(404)
     role = {"remove": None, "make-admin": GROUP_ROLE_ADMIN, "make-member": "member"}[action]
-    try:
-        services.set_group_member(db.session, group, person_id, role)
-        db.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("forums.group_members", slug=group.slug))
-    if leaving:
+    done, _ = commit_flash_action(services.set_group_member, group, person_id, role)
+    if done and leaving:
         flash(f"You left {group.name}.", "success")
         return redirect(url_for("forums.index"))
     return redirect(url_for("forums.group_members", slug=group.slug))

@@ -16,7 +16,7 @@ from portal.messages.services import unread_counts
 from portal.profiles.models import Person
 from portal.profiles.services import person_cards
 from portal.profiles.visibility import viewer_for, visible_fields_for
-from portal.web import current_person, show_form_error
+from portal.web import commit_flash_action, commit_form_action, current_person
 
 bp = Blueprint("introductions", __name__, url_prefix="/introductions")
 
@@ -82,20 +82,17 @@ def request_form(person_id: int):
         # Without a mutual connection an admin is the natural go-between.
         form.route.data = DIRECT if mutual and not direct_blocker else BROKER
     elif form.validate_on_submit():
-        try:
-            if form.route.data == BROKER:
-                services.ask_broker(db.session, me, target, form.message.data or "", settings=_settings())
-                done = f"The ecosystem admins will consider introducing you to {target.name}."
-            else:
-                services.request_introduction(db.session, me, target, form.message.data or "",
-                                              settings=_settings())
-                done = f"Your request is on its way to {target.name}. Contact details are shared only if they accept."
-            db.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error, "message" if error.field == "note" else None)
+        if form.route.data == BROKER:
+            ask = services.ask_broker
+            done_message = f"The ecosystem admins will consider introducing you to {target.name}."
         else:
-            flash(done, "success")
+            ask = services.request_introduction
+            done_message = (f"Your request is on its way to {target.name}. "
+                            "Contact details are shared only if they accept.")
+        done, _ = commit_form_action(form, ask, me, target, form.message.data or "", settings=_settings(),
+                                     error_fields={"note": "message"})  # the services call the message a note
+        if done:
+            flash(done_message, "success")
             return redirect(url_for("introductions.index"))
     viewer = viewer_for(db.session, current_user, me)
     card = person_cards(db.session, [target], viewer)[0]
@@ -160,15 +157,9 @@ def answer(introduction_id: int):
         if decision not in ("accept", "decline"):
             form.form_errors.append("Please choose Accept or Decline.")
         return _render_detail(introduction_id, answer_form=form, status=400)
-    try:
-        introduction = services.answer_introduction(db.session, me, introduction_id, decision == "accept",
-                                                    form.reason.data or "", settings=_settings())
-        db.commit()
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        show_form_error(form, error)
+    done, introduction = commit_form_action(form, services.answer_introduction, me, introduction_id,
+                                            decision == "accept", form.reason.data or "", settings=_settings())
+    if not done:
         return _render_detail(introduction_id, answer_form=form, status=400)
     if introduction.status == "accepted":
         flash("You are introduced and connected. The conversation is open below.", "success")
@@ -184,15 +175,8 @@ def answer(introduction_id: int):
 def withdraw(introduction_id: int):
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw_introduction(db.session, _me(), introduction_id)
-            db.commit()
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
+        done, _ = commit_flash_action(services.withdraw_introduction, _me(), introduction_id)
+        if done:
             flash("You withdrew your request.", "info")
     return redirect(url_for("introductions.show", introduction_id=introduction_id))
 
@@ -216,16 +200,9 @@ def open_conversation(introduction_id: int):
 def followup(introduction_id: int):
     form = FollowupForm()
     if form.validate_on_submit():
-        try:
-            services.answer_followup(db.session, _me(), introduction_id, met=form.met.data == "yes",
-                                     partnership=form.partnership.data == "yes")
-            db.commit()
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, _ = commit_form_action(form, services.answer_followup, _me(), introduction_id,
+                                     met=form.met.data == "yes", partnership=form.partnership.data == "yes")
+        if done:
             flash("Thank you for letting us know.", "success")
             return redirect(url_for("introductions.show", introduction_id=introduction_id))
     return _render_detail(introduction_id, followup_form=form, status=400)
@@ -236,14 +213,7 @@ def followup(introduction_id: int):
 def withdraw_broker_request(request_id: int):
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw_broker_request(db.session, _me(), request_id)
-            db.commit()
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
+        done, _ = commit_flash_action(services.withdraw_broker_request, _me(), request_id)
+        if done:
             flash("You withdrew your request to the ecosystem admins.", "info")
     return redirect(url_for("introductions.index"))

@@ -7,11 +7,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.db import db
-from portal.errors import DomainError, NotFound, PermissionDenied
+from portal.errors import NotFound, PermissionDenied
 from portal.messages import blocking, reports
 from portal.messages.forms import ActionForm, ReportForm
 from portal.messages.views import action_limit, bp, me
-from portal.web import show_form_error
+from portal.profiles.models import Person
+from portal.web import commit_flash_action, commit_form_action
 
 
 def _back(default: str) -> str:
@@ -33,19 +34,10 @@ def blocked():
 def block(person_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        entry = blocking.block(db.session, me(), person_id)
-        db.commit()
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(_back(url_for("messages.blocked")))
-    from portal.profiles.models import Person
-
-    name = db.session.get(Person, entry.blocked_id).name
-    flash(f"You blocked {name}. They can no longer write to you or add you to groups.", "info")
+    done, entry = commit_flash_action(blocking.block, me(), person_id)
+    if done:
+        name = db.session.get(Person, entry.blocked_id).name
+        flash(f"You blocked {name}. They can no longer write to you or add you to groups.", "info")
     return redirect(_back(url_for("messages.blocked")))
 
 
@@ -73,13 +65,9 @@ def report(message_id: int):
     form = ReportForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                reports.report_message(db.session, person, message_id, form.reason.data, form.note.data or "")
-                db.commit()
-            except DomainError as error:
-                db.session.rollback()
-                show_form_error(form, error)
-            else:
+            done, _ = commit_form_action(form, reports.report_message, person, message_id, form.reason.data,
+                                         form.note.data or "")
+            if done:
                 flash("Thank you. The ecosystem admins will look at the message.", "success")
                 return redirect(url_for("messages.show", conversation_id=message.conversation_id))
         return render_template("messages/report.html", form=form, message=message), 400
@@ -110,21 +98,12 @@ def resolve_report(message_id: int, action: str):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        if action == "dismiss":
-            reports.dismiss_reports(db.session, me(), message_id)
-            done = "Reports dismissed."
-        else:
-            author = reports.suspend_author(db.session, me(), message_id)
-            done = f"{author.name} is suspended; their open reports are closed."
-        db.commit()
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if action == "dismiss":
+        done, _ = commit_flash_action(reports.dismiss_reports, me(), message_id)
+        if done:
+            flash("Reports dismissed.", "success")
     else:
-        flash(done, "success")
+        done, author = commit_flash_action(reports.suspend_author, me(), message_id)
+        if done:
+            flash(f"{author.name} is suspended; their open reports are closed.", "success")
     return redirect(url_for("messages.report_queue"))

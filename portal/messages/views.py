@@ -7,14 +7,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from portal.db import db
-from portal.errors import DomainError, NotFound, PermissionDenied
+from portal.errors import NotFound
 from portal.extensions import limiter
 from portal.messages import RATE_LIMITS, blocking, services
 from portal.messages.forms import ActionForm, AddPeopleForm, MessageForm, NewConversationForm
 from portal.messages.settings import settings_from
 from portal.pagination import parse_page
 from portal.profiles.models import Person
-from portal.web import current_person, show_form_error
+from portal.web import commit_flash_action, commit_form_action, current_person
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -77,19 +77,25 @@ def new():
         form.to.data = request.args["to"][:2000]
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                recipients = services.resolve_addresses(db.session, form.to.data)
-                message = services.start_conversation(db.session, person, recipients, form.body.data,
-                                                      title=form.title.data or "", settings=settings())
-                db.commit()
-            except DomainError as error:
-                db.session.rollback()
-                show_form_error(form, error)
-            else:
+            done, message = commit_form_action(form, _start_conversation, person, form.to.data, form.body.data,
+                                               form.title.data or "")
+            if done:
                 return redirect(url_for("messages.show", conversation_id=message.conversation_id,
                                         _anchor=f"m{message.id}"))
         return render_template("messages/new.html", form=form, group_max=settings().group_max), 400
     return render_template("messages/new.html", form=form, group_max=settings().group_max)
+
+
+def _start_conversation(session, person: Person, addresses: str, body: str, title: str):
+    """The new-conversation form's action: find the people its addresses name, then write to them."""
+    recipients = services.resolve_addresses(session, addresses)
+    return services.start_conversation(session, person, recipients, body, title=title, settings=settings())
+
+
+def _add_people(session, person: Person, conversation_id: int, addresses: str) -> None:
+    """The add-people form's action: find the people its addresses name, then add them."""
+    people = services.resolve_addresses(session, addresses)
+    services.add_participants(session, person, conversation_id, people, settings=settings())
 
 
 def _render_conversation(conversation_id: int, *, message_form=None, add_form=None, status: int = 200):
@@ -132,15 +138,9 @@ def show(conversation_id: int):
 def post(conversation_id: int):
     form = MessageForm()
     if form.validate_on_submit():
-        try:
-            message = services.post_message(db.session, me(), conversation_id, form.body.data, settings=settings())
-            db.commit()
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, message = commit_form_action(form, services.post_message, me(), conversation_id, form.body.data,
+                                           settings=settings())
+        if done:
             return redirect(url_for("messages.show", conversation_id=conversation_id, _anchor=f"m{message.id}"))
     return _render_conversation(conversation_id, message_form=form, status=400)
 
@@ -151,18 +151,8 @@ def post(conversation_id: int):
 def add_people(conversation_id: int):
     form = AddPeopleForm()
     if form.validate_on_submit():
-        try:
-            people = services.resolve_addresses(db.session, form.to.data)
-            services.add_participants(db.session, me(), conversation_id, people, settings=settings())
-            db.commit()
-        except NotFound:
-            abort(404)
-        except PermissionDenied as error:
-            abort(403, error.message)
-        except DomainError as error:
-            db.session.rollback()
-            show_form_error(form, error)
-        else:
+        done, _ = commit_form_action(form, _add_people, me(), conversation_id, form.to.data)
+        if done:
             flash("Added to the conversation. They read from here on.", "success")
             return redirect(url_for("messages.show", conversation_id=conversation_id))
     return _render_conversation(conversation_id, add_form=form, status=400)
@@ -175,14 +165,8 @@ def leave(conversation_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.leave_conversation(db.session, me(), conversation_id)
-        db.commit()
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done, _ = commit_flash_action(services.leave_conversation, me(), conversation_id)
+    if not done:
         return redirect(url_for("messages.show", conversation_id=conversation_id))
     flash("You left the conversation.", "info")
     return redirect(url_for("messages.inbox"))
