@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from portal.api.cursors import INT_MAX
 
 # The patterns say what the services accept, so that a request the schema allows is not refused
 # further in (printable ASCII addresses with a host and a valid port; no control characters).
@@ -33,6 +35,19 @@ def _utc(value: datetime) -> datetime:
 
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
 QueryText = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
+TagText = Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00]*$")]
+
+
+def _in_utc(value: datetime) -> datetime:
+    """A time the database can compare with: converted to UTC (0001-01-01T00:00+01:00 would fall
+    before year 1, which Python cannot represent: a bad value, not a crash)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+
+
+Since = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class Body(BaseModel):
@@ -185,13 +200,45 @@ class PostPage(Out):
     next_cursor: str | None
 
 
+class ThreadListParams(PageQuery):
+    category: int | None = Field(None, ge=1, le=INT_MAX,
+                                 description="Only threads of this category (the ids GET /categories lists)")
+    tag: TagText | None = Field(None, description="Only threads with this tag")
+    active_since: Since | None = Field(
+        None, description="Only threads with a post at or after this time (RFC 3339 date-time with an offset)")
+
+
+class ThreadList(Out):
+    """Threads the caller may read, latest post first."""
+
+    items: list[ThreadOut]
+    next_cursor: str | None
+
+
+class CategoryOut(Out):
+    id: int
+    slug: str
+    name: str
+    description: str = Field(description="Plain text")
+    visibility: Literal["public", "members", "group"] = Field(
+        description="group: a private group's category, listed only for its members")
+    url: str
+
+
+class CategoryList(Out):
+    """The forum categories the caller may read, in the forum's order."""
+
+    items: list[CategoryOut]
+
+
 # --- search and recommendations -------------------------------------------------------------------
 
 class SearchParams(Query):
     q: QueryText = Field("", description="Words, \"phrases\", or, -word")
     type: Literal["thread", "post", "person", "company"] | None = None
-    tag: Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00]*$")] | None = None
-    cursor: QueryText | None = None
+    tag: TagText | None = None
+    cursor: QueryText | None = Field(None, description="The next_cursor of the previous page (it keeps its page size)")
+    limit: int = Field(10, ge=1, le=50, description="Hits per page")
 
 
 class SearchHit(Out):

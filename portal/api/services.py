@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from portal.api import cursors, schemas
+from portal.api.problems import ApiProblem
 from portal.errors import NotFound
 from portal.profiles.visibility import Viewer, visible_fields_for
 
@@ -24,6 +25,7 @@ class Links:
 
     person: Callable[[str], str]
     company: Callable[[str], str]
+    category: Callable[[str], str]
     thread: Callable[[int], str]
     post: Callable[[int], str]
     absolute: Callable[[str], str]   # a site-relative path ("/forums/p/1") made absolute
@@ -105,23 +107,68 @@ def _readable_thread(session: Session, thread_id: int, viewer: Viewer):
     return thread, category
 
 
-def _thread_out(session: Session, thread, category, links: Links) -> schemas.ThreadOut:
+def _threads_out(session: Session, threads: list, categories: dict, links: Links) -> list[schemas.ThreadOut]:
+    """Threads with their category, author and tags (two queries for the whole list)."""
     from portal.forums.services import thread_tags
     from portal.profiles.services import persons_by_ids
 
-    author = persons_by_ids(session, [thread.author_id]).get(thread.author_id) if thread.author_id else None
-    return schemas.ThreadOut(
-        id=thread.id, title=thread.title, url=links.thread(thread.id),
-        category=schemas.CategoryRef(id=category.id, name=category.name, visibility=category.visibility),
-        author=person_ref(author, links) if author else None,
-        tags=[t.name for t in thread_tags(session, [thread.id])[thread.id]], post_count=thread.post_count,
-        pinned=thread.pinned, locked=thread.locked, accepted_post_id=thread.accepted_post_id,
-        created_at=thread.created_at, last_post_at=thread.last_post_at)
+    authors = persons_by_ids(session, [t.author_id for t in threads if t.author_id])
+    tags = thread_tags(session, [t.id for t in threads])
+    items = []
+    for thread in threads:
+        category, author = categories[thread.category_id], authors.get(thread.author_id)
+        items.append(schemas.ThreadOut(
+            id=thread.id, title=thread.title, url=links.thread(thread.id),
+            category=schemas.CategoryRef(id=category.id, name=category.name, visibility=category.visibility),
+            author=person_ref(author, links) if author else None, tags=[t.name for t in tags[thread.id]],
+            post_count=thread.post_count, pinned=thread.pinned, locked=thread.locked,
+            accepted_post_id=thread.accepted_post_id, created_at=thread.created_at,
+            last_post_at=thread.last_post_at))
+    return items
 
 
 def thread_view(session: Session, thread_id: int, viewer: Viewer, links: Links) -> schemas.ThreadOut:
     thread, category = _readable_thread(session, thread_id, viewer)
-    return _thread_out(session, thread, category, links)
+    return _threads_out(session, [thread], {category.id: category}, links)[0]
+
+
+def categories_view(session: Session, viewer: Viewer, links: Links) -> schemas.CategoryList:
+    """The categories the viewer may read (a private group's only for its members), in forum order."""
+    from portal.forums.listing import readable_categories
+
+    return schemas.CategoryList(items=[
+        schemas.CategoryOut(id=c.id, slug=c.slug, name=c.name, description=c.description,
+                            visibility=c.visibility, url=links.category(c.slug))
+        for c in readable_categories(session, viewer)])
+
+
+def threads_view(session: Session, viewer: Viewer, links: Links,
+                 params: schemas.ThreadListParams) -> schemas.ThreadList:
+    """Threads the viewer may read, latest post first, `params.limit` at a time. The cursor is
+    the (last_post_at, id) of the page's last thread, so paging never skips or repeats a thread
+    that did not change; one that got a reply meanwhile moves to the first page."""
+    from portal.forums.listing import readable_categories
+    from portal.forums.services import readable_threads
+
+    before = None
+    if params.cursor:
+        position = cursors.decode(params.cursor, ("t", "i"))
+        if not (cursors.whole(position["i"]) and position["i"] >= 1):
+            raise cursors.BadCursor()
+        before = (cursors.time_at(position["t"]), position["i"])
+    try:
+        threads = readable_threads(session, viewer, category_id=params.category, tag=params.tag or None,
+                                   active_since=params.active_since, before=before, limit=params.limit + 1)
+    except NotFound:
+        # A private group's category reads the same as a missing one.
+        raise ApiProblem(400, f"There is no category {params.category} you may read (see /categories).",
+                         errors=[{"field": "category", "message": "not a category the caller may read"}]) from None
+    more, threads = len(threads) > params.limit, threads[:params.limit]
+    categories = {c.id: c for c in readable_categories(session, viewer)} if threads else {}
+    last = threads[-1] if threads else None
+    return schemas.ThreadList(
+        items=_threads_out(session, threads, categories, links),
+        next_cursor=cursors.encode({"t": cursors.micros(last.last_post_at), "i": last.id}) if more else None)
 
 
 def posts_view(session: Session, thread_id: int, viewer: Viewer, links: Links, *, cursor: str | None,
@@ -185,24 +232,37 @@ def company_feed_view(session: Session, slug: str, viewer: Viewer, links: Links,
 
 # --- search and recommendations -------------------------------------------------------------------
 
+# The deepest a search pages, whatever the page size: the search page's 1,000 pages of 10. Ranked
+# results past it are noise, and each page costs the ranking of every hit before it.
+SEARCH_DEPTH = 10_000
+
+
 def search_view(session: Session, viewer: Viewer, links: Links, params: schemas.SearchParams) -> schemas.SearchResults:
-    """One page of search results the viewer may see (the page number travels in the cursor)."""
+    """One page of search results the viewer may see. The cursor carries the next page's number
+    and the page size it was made with, so a client that changes `limit` mid-way neither skips
+    nor repeats hits."""
     from portal.search import services as search
     from portal.search.query import build_query
     from portal.tags.services import normalize_tag_key
 
-    page = cursors.decode(params.cursor, ("p",))["p"] if params.cursor else 1
-    if not cursors.whole(page) or not 1 <= page <= 1000:
-        raise cursors.BadCursor()
-    query = build_query(params.q, kind=params.type or "", tag_key=normalize_tag_key(params.tag or ""), page=page)
+    page, size = 1, params.limit
+    if params.cursor:
+        position = cursors.decode(params.cursor, ("p", "s"))
+        page, size = position["p"], position["s"]
+        if not (cursors.whole(page) and cursors.whole(size) and 1 <= size <= 50 and 1 <= page <= 1000
+                and (page - 1) * size < SEARCH_DEPTH):
+            raise cursors.BadCursor()
+    query = build_query(params.q, kind=params.type or "", tag_key=normalize_tag_key(params.tag or ""), page=page,
+                        per_page=size)
     if not (query.text or query.has_filters):
         return schemas.SearchResults(items=[], total=0, exact=True, suggestion=None, next_cursor=None)
     found = search.search(session, viewer, query)
     items = [schemas.SearchHit(kind=hit.kind, title=hit.title, url=links.absolute(hit.url),
                                snippet_html=str(hit.snippet), context=hit.context, created_at=hit.created_at)
              for hit in found.hits]
+    more = found.has_next and page < 1000 and page * size < SEARCH_DEPTH
     return schemas.SearchResults(items=items, total=found.total, exact=found.exact, suggestion=found.suggestion,
-                                 next_cursor=cursors.encode({"p": page + 1}) if found.has_next else None)
+                                 next_cursor=cursors.encode({"p": page + 1, "s": size}) if more else None)
 
 
 def recommendations_view(session: Session, person_id: int, links: Links, *, limit: int) -> schemas.RecommendationList:

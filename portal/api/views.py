@@ -12,6 +12,7 @@ from portal.api.problems import ApiProblem
 from portal.api.schemas import (
     ActivityList,
     Caller,
+    CategoryList,
     CompanyOut,
     PageQuery,
     PersonOut,
@@ -20,6 +21,8 @@ from portal.api.schemas import (
     RecommendationParams,
     SearchParams,
     SearchResults,
+    ThreadList,
+    ThreadListParams,
     ThreadOut,
 )
 from portal.api.spec import SLUG, openapi_document, operation, parse_query
@@ -36,6 +39,7 @@ def links() -> services.Links:
     return services.Links(
         person=lambda slug: base + url_for("profiles.show", slug=slug),
         company=lambda slug: base + url_for("companies.show", slug=slug),
+        category=lambda slug: base + url_for("forums.category", slug=slug),
         thread=lambda thread_id: base + url_for("forums.thread", thread_id=thread_id),
         post=lambda post_id: base + url_for("forums.permalink", post_id=post_id),
         absolute=lambda path: base + path if path.startswith("/") else path)
@@ -98,6 +102,22 @@ def company_activities(slug: str):
     params = parse_query(PageQuery)
     return answer(services.company_feed_view(db.session, _slug(slug), caller.viewer, links(), cursor=params.cursor,
                                              limit=params.limit))
+
+
+@operation(bp, "/categories", summary="The forum categories the caller may read (ids to filter threads by)",
+           scope=READ, response=CategoryList)
+def categories():
+    caller = require(READ)
+    return answer(services.categories_view(db.session, caller.viewer, links()))
+
+
+@operation(bp, "/threads", summary="Forum threads the caller may read, latest post first; by category, tag, "
+                                   "or activity since a time",
+           scope=READ, response=ThreadList, query=ThreadListParams)
+def threads():
+    caller = require(READ)
+    params = parse_query(ThreadListParams)
+    return answer(services.threads_view(db.session, caller.viewer, links(), params))
 
 
 @operation(bp, "/threads/<int(max=2147483647):thread_id>", summary="A forum thread the caller may read",

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import queue_event, utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound
 from portal.forums import notices
-from portal.forums.access import can_post, can_read
+from portal.forums.access import can_post, can_read, readable_category_ids
 from portal.forums.activity import mark_read
 from portal.forums.mentions import link_mentions
 from portal.forums.models import (
@@ -40,7 +40,7 @@ from portal.forums.models import (
 from portal.markdown import render_markdown
 from portal.profiles.visibility import Viewer
 from portal.tags.models import Tag
-from portal.tags.services import get_or_create_tags, parse_tag_list
+from portal.tags.services import find_tag, get_or_create_tags, parse_tag_list
 from portal.text import clean_line, clean_text, slugify
 
 MAX_TITLE = 200
@@ -382,6 +382,38 @@ def category_threads(session: Session, category: Category, *, page: int = 1,
     threads = session.scalars(base.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
                               .limit(per_page).offset((page - 1) * per_page))
     return list(threads), total
+
+
+def readable_threads(session: Session, viewer: Viewer, *, category_id: int | None = None, tag: str | None = None,
+                     active_since: datetime | None = None, before: tuple[datetime, int] | None = None,
+                     limit: int = 20) -> list[Thread]:
+    """Threads the viewer may read, latest post first (then newest id), `limit` at most.
+
+    Deleted threads never show; a private group's only to those who may read the group (the
+    category rule of `viewer_scopes`, as the forum index and home page list them). `before` is
+    the (last_post_at, id) of the previous page's last thread: keyset paging, so a thread that
+    gets a reply meanwhile moves to the top instead of shifting every later page. A category
+    the viewer may not read is NotFound, like a missing one; an unknown tag matches nothing.
+    """
+    readable = readable_category_ids(session, viewer)
+    if category_id is not None:
+        if category_id not in readable:
+            raise NotFound(f"There is no category {category_id}.")
+        readable = [category_id]
+    if not readable:
+        return []
+    stmt = select(Thread).where(Thread.category_id.in_(readable), Thread.deleted_at.is_(None))
+    if tag is not None:
+        found = find_tag(session, tag)
+        if found is None:
+            return []
+        stmt = stmt.where(Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id == found.id)))
+    if active_since is not None:
+        stmt = stmt.where(Thread.last_post_at >= active_since)
+    if before is not None:
+        when, thread_id = before
+        stmt = stmt.where(Thread.last_post_at <= when, or_(Thread.last_post_at < when, Thread.id < thread_id))
+    return list(session.scalars(stmt.order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(limit)))
 
 
 def thread_by_external_id(session: Session, external_id: str) -> Thread | None:

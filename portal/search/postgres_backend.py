@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from portal.search.backend import Access
 from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
-from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
+from portal.search.query import Hit, Results, SearchQuery, make_snippet, query_terms
 from portal.search.vocabulary import AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, correct
 
 # A profile's hidden levels get vectors of their own that include everything below them, so
@@ -175,7 +175,7 @@ class PostgresBackend:
         return where
 
     def search(self, session, query: SearchQuery, access: Access) -> Results:
-        params: dict = {"text": query.text, "limit": PER_PAGE, "offset": (query.page - 1) * PER_PAGE}
+        params: dict = {"text": query.text, "limit": query.per_page, "offset": (query.page - 1) * query.per_page}
         where = self._conditions(query, access, params)
         # Rank on the widest text the viewer may search in this document.
         rank = ("ts_rank(CASE WHEN (:admin OR d.owner_id = ANY(:owners)) AND d.tsv_connections IS NOT NULL"
@@ -203,7 +203,7 @@ class PostgresBackend:
                 for row, snippet in zip(rows, snippets, strict=True)]
         total = rows[0].total if rows else 0
         suggestion = self._suggest(session, query.text, access) if query.text and total < 3 else None
-        return Results(hits=hits, total=total, page=query.page, suggestion=suggestion)
+        return Results(hits=hits, total=total, page=query.page, per_page=query.per_page, suggestion=suggestion)
 
     @staticmethod
     def _headlines(session, texts: list[str], typed: str) -> list[Markup]:

@@ -33,6 +33,7 @@ class SearchQuery:
     date_from: datetime | None = None
     date_to: datetime | None = None
     page: int = 1
+    per_page: int = PER_PAGE
 
     @property
     def has_filters(self) -> bool:
@@ -89,7 +90,8 @@ def parse_date(value: str, field_name: str, end: bool = False) -> datetime | Non
 
 
 def build_query(text: str, *, kind: str = "", category_id: int | None = None, tag_key: str = "",
-                company_id: int | None = None, date_from: str = "", date_to: str = "", page: int = 1) -> SearchQuery:
+                company_id: int | None = None, date_from: str = "", date_to: str = "", page: int = 1,
+                per_page: int = PER_PAGE) -> SearchQuery:
     """Check what the person typed; anything wrong is a DomainError with a message for the page."""
     text = clean_line(text)
     if len(text) > MAX_QUERY_LENGTH:
@@ -100,7 +102,8 @@ def build_query(text: str, *, kind: str = "", category_id: int | None = None, ta
     if start and end and start > end:
         raise DomainError("The start date is after the end date.", field="from")
     return SearchQuery(text=text, kind=kind, category_id=category_id, tag_key=tag_key, company_id=company_id,
-                       date_from=start, date_to=end, page=max(1, min(page, 1000)))
+                       date_from=start, date_to=end, page=max(1, min(page, 1000)),
+                       per_page=max(1, min(per_page, 100)))
 
 
 def query_terms(text: str) -> frozenset[str]:

@@ -27,7 +27,7 @@ from whoosh.query import And, DateRange, Every, Or, Term
 
 from portal.search.backend import Access, SearchUnavailable
 from portal.search.documents import CONNECTIONS, MEMBERS, PUBLIC, THREAD, SearchDocument
-from portal.search.query import PER_PAGE, Hit, Results, SearchQuery, make_snippet, query_terms
+from portal.search.query import Hit, Results, SearchQuery, make_snippet, query_terms
 from portal.search.vocabulary import AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, correct, distinct_words, suggestion_text
 from portal.search.whoosh_topk import TopK
 
@@ -413,7 +413,7 @@ class WhooshBackend:
             q = self._text_query(query.text, access)
         else:
             q = Every()
-        wanted = query.page * PER_PAGE
+        wanted = query.page * query.per_page
         search_filter, hidden = self._filter(query, access), self._hidden_docs(searcher, access)
         fast = None
         if query.text:
@@ -421,7 +421,7 @@ class WhooshBackend:
             fast = self._local.topk.search(q, wanted, allowed, hidden)
         if fast is not None:
             best, total, exact = fast
-            page = [searcher.stored_fields(docnum) for _score, docnum in best[(query.page - 1) * PER_PAGE:wanted]]
+            page = [searcher.stored_fields(docnum) for _score, docnum in best[(query.page - 1) * query.per_page:wanted]]
         else:
             # Ask for the results up to this page only: counting every match exactly would walk
             # all of them. When fewer than asked for come back, the count is exact; otherwise
@@ -431,13 +431,14 @@ class WhooshBackend:
             exact = found < wanted
             # (Results.estimated_length() would count every match after all once a mask is set.)
             total = found if exact else max(found, q.estimate_size(searcher.reader()))
-            page = results[(query.page - 1) * PER_PAGE:wanted]
+            page = results[(query.page - 1) * query.per_page:wanted]
         terms = query_terms(query.text)
         hits = [self._hit(hit, access, terms) for hit in page]
         suggestion = None
         if query.text and total < 3:
             suggestion = correct(query.text, self._speller(searcher, access))
-        return Results(hits=hits, total=total, page=query.page, suggestion=suggestion, exact=exact)
+        return Results(hits=hits, total=total, page=query.page, per_page=query.per_page, suggestion=suggestion,
+                       exact=exact)
 
     @staticmethod
     def _speller(searcher, access: Access):
