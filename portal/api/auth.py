@@ -3,8 +3,9 @@
 A token is accepted when the provider signed it (pinned algorithms, our issuer, typ at+jwt), it
 has not expired or been revoked, its client is still enabled, it was issued for this API (its
 `aud` is the API's address: RFC 9068 section 4 asks resource servers to refuse tokens meant for
-someone else) and, for a person's token, the account is still active. Session cookies are ignored:
-a browser that is logged in to the portal is not thereby allowed to call the API (no CSRF).
+someone else) and, for a person's token, the account is still active. A scope in the token counts
+only while its client may still ask for it. Session cookies are ignored: a browser that is logged
+in to the portal is not thereby allowed to call the API (no CSRF).
 
 Who the caller is:
 - a member system (client credentials): its client's company; it sees what any member of the
@@ -97,7 +98,9 @@ def _resolve(token: str) -> ApiCaller:
     client = client_by_client_id(db.session, row.client_id)
     if client is None:
         raise _unauthorized("The client this token was issued to is disabled.")
-    scopes = frozenset((row.scope or "").split())
+    # What the client may still ask for bounds what its tokens carry: when an admin takes a scope
+    # away from a client (a back-end system's page), tokens issued before stop carrying it at once.
+    scopes = frozenset((row.scope or "").split()) & frozenset(client.scopes or ())
     if row.user_id is not None:
         user = active_user(row.user_id)
         if user is None:

@@ -27,6 +27,7 @@ ACTIONS = {
     "system.changed": "System changed",
     "system.client_created": "System OAuth client created",
     "system.client_secret_replaced": "System client secret replaced",
+    "system.client_scopes_changed": "System client API scopes changed",
     "entitlement.defined": "Entitlement defined",
     "entitlement.removed": "Entitlement removed",
     "grant.added": "Entitlement granted",

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.partnerships.models import PARTNERSHIP_KINDS
 from portal.partnerships.services import NOTE_MAX
-from portal.partnerships.systems import AUDIENCE_MAX, DESCRIPTION_MAX, ENTITLEMENT_MAX, NAME_MAX
+from portal.partnerships.systems import (
+    API_SCOPE_TEXT,
+    API_SCOPES,
+    AUDIENCE_MAX,
+    DESCRIPTION_MAX,
+    ENTITLEMENT_MAX,
+    NAME_MAX,
+)
 
 KIND_CHOICES = [SelectChoice(key, label) for key, label in PARTNERSHIP_KINDS.items()]
+API_SCOPE_CHOICES = [SelectChoice(scope, f"{scope}: {API_SCOPE_TEXT[scope]}") for scope in API_SCOPES]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def api_scopes_field(label: str) -> CheckboxesField:
+    return CheckboxesField(label, choices=API_SCOPE_CHOICES, validators=[Optional()])
 
 
 def optional_int(value):
@@ -45,6 +63,14 @@ class SystemForm(FlaskForm):
                                        "address or a urn:. It cannot be changed later.")
     description = TextAreaField("Description (optional)", validators=[Optional(), Length(max=DESCRIPTION_MAX)],
                                 render_kw={"rows": 3, "maxlength": DESCRIPTION_MAX})
+    api_scopes = api_scopes_field("Integration API access (optional; choosing any creates the system's OAuth "
+                                  "client now and shows its secret once)")
+
+
+class ApiScopesForm(FlaskForm):
+    """The API scopes of the system's OAuth client: chosen when it is created, changed later."""
+
+    api_scopes = api_scopes_field("Integration API scopes its client may ask for")
 
 
 class EditSystemForm(FlaskForm):

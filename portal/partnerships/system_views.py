@@ -7,6 +7,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import login_required
 from wtforms import SelectChoice
 
+from portal.api.auth import api_audience
 from portal.companies.lookup import companies_by_ids
 from portal.db import db
 from portal.errors import DomainError, NotFound, PermissionDenied
@@ -15,6 +16,7 @@ from portal.partnerships.access import active_partner_ids, is_admin_of, systems_
 from portal.partnerships.forms import (
     KIND_CHOICES,
     ActionForm,
+    ApiScopesForm,
     EditSystemForm,
     EntitlementForm,
     GrantForm,
@@ -32,19 +34,34 @@ def systems_index():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
+            scopes = form.api_scopes.data or []
             try:
                 system = systems.register_system(db.session, me, name=form.name.data, audience=form.audience.data,
                                                  description=form.description.data or "")
+                # API access needs the client, whose secret exists only in this response.
+                created = systems.create_client(db.session, me, system, scopes=scopes) if scopes else None
                 db.commit()
             except DomainError as error:
                 db.session.rollback()
                 show_form_error(form, error)
             else:
+                if created is not None:
+                    return _secret_response(system, created, 201)
                 flash(f"{system.name} is registered. Define its entitlements next.", "success")
                 return redirect(url_for("partnerships.system", system_id=system.id))
         status = 400
     return render_template("partnerships/systems.html", systems=systems_of(db.session, me.company_id),
                            form=form), status
+
+
+def _secret_response(system, client: tuple[str, str], status: int = 200):
+    """The system's page with its client secret, shown on this response only (never flashed:
+    the session cookie is signed, not encrypted) and kept out of every cache."""
+    client_id, secret = client
+    body, _status = _render_system(system, secret={"client_id": client_id, "secret": secret})
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _own_system(me, system_id: int):
@@ -68,13 +85,19 @@ def _grant_form(system) -> GrantForm:
     return form
 
 
-def _render_system(system, *, edit_form=None, entitlement_form=None, grant_form=None, secret=None, status=200):
+def _render_system(system, *, edit_form=None, entitlement_form=None, grant_form=None, scopes_form=None, secret=None,
+                   status=200):
     edit_form = edit_form or EditSystemForm(prefix="system", formdata=None, obj=system)
+    api_scopes = systems.client_api_scopes(db.session, system)
+    if scopes_form is None:
+        scopes_form = ApiScopesForm(prefix="scopes", formdata=None)
+        scopes_form.api_scopes.data = api_scopes or []
     return render_template(
         "partnerships/system.html", system=system, entitlements=systems.entitlements_of(db.session, system.id),
         grants=grants.grants_of(db.session, system), edit_form=edit_form,
         entitlement_form=entitlement_form or EntitlementForm(prefix="entitlement", formdata=None),
-        grant_form=grant_form or _grant_form(system), action_form=ActionForm(), secret=secret), status
+        grant_form=grant_form or _grant_form(system), scopes_form=scopes_form, api_scopes=api_scopes,
+        api_resource=api_audience(), action_form=ActionForm(), secret=secret), status
 
 
 def _form_action(system, form, form_key: str, action, success: str):
@@ -165,16 +188,30 @@ def revoke_grant(system_id: int, grant_id: int):
 @bp.post("/systems/<int:system_id>/client")
 @login_required
 def client(system_id: int):
-    """Create the system's OAuth client (or replace its secret); the secret is shown on this
-    response only, never flashed (the session cookie is signed, not encrypted)."""
+    """Create the system's OAuth client with the API scopes chosen in the form (or replace the
+    secret of the one it has); the secret is shown on this response only."""
     me = company_admin()
     system = _own_system(me, system_id)
-    ActionForm().validate_on_submit() or abort(400)
-    result = run_action(systems.create_client, me, system)
+    if systems.client_api_scopes(db.session, system) is not None:  # a new secret: only a button
+        ActionForm().validate_on_submit() or abort(400)
+        scopes = []
+    else:
+        form = ApiScopesForm(prefix="scopes")
+        if not form.validate_on_submit():
+            return _render_system(system, scopes_form=form, status=400)
+        scopes = form.api_scopes.data or []
+    result = run_action(systems.create_client, me, system, scopes=scopes)
     if result is None:
         return redirect(url_for("partnerships.system", system_id=system.id))
-    client_id, secret = result
-    body, status = _render_system(system, secret={"client_id": client_id, "secret": secret})
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"  # the secret must not stay in any cache
-    return response
+    return _secret_response(system, result)
+
+
+@bp.post("/systems/<int:system_id>/scopes")
+@login_required
+def client_scopes(system_id: int):
+    """Change which API scopes the system's client may ask for (audit-logged)."""
+    me = company_admin()
+    system = _own_system(me, system_id)
+    form = ApiScopesForm(prefix="scopes")
+    return _form_action(system, form, "scopes_form", lambda: systems.set_api_scopes(
+        db.session, me, system, form.api_scopes.data or []), "API scopes saved.")

@@ -3,6 +3,11 @@
 A system's audience never changes once registered: tokens and grants refer to it, and changing it
 would silently move them to a new name. Removing an entitlement keeps its row (`removed_at`) and
 records what every company lost, like any other withdrawal.
+
+A system's OAuth client always has the `entitlements` scope (what it was made for) and, when the
+company's admin chooses, integration API scopes, so that the system can also post into the
+company's feed or publish document versions. The client's scopes are the one record of that
+choice: there is no copy on the system to drift from it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.api.spec import SCOPES as API_SCOPE_TEXT
 from portal.db import utcnow
 from portal.errors import DomainError, NotFound
 from portal.partnerships import audit
@@ -23,6 +29,8 @@ from portal.text import clean_line, clean_text
 ENTITLEMENT_NAME = re.compile(r"^[a-z][a-z0-9_.-]*(:[a-z0-9_.-]+)*$")
 _URN = re.compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[\x21-\x7e]+$", re.IGNORECASE)
 AUDIENCE_MAX, NAME_MAX, DESCRIPTION_MAX, ENTITLEMENT_MAX = 300, 120, 2000, 120
+SYSTEM_SCOPE = "entitlements"
+API_SCOPES = tuple(API_SCOPE_TEXT)  # api.read, feeds.write, documents.write, in that order
 
 
 def validate_audience(raw: str) -> str:
@@ -104,13 +112,39 @@ def update_system(session: Session, actor, system: BackendSystem, *, name: str, 
     return system
 
 
-def create_client(session: Session, actor, system: BackendSystem) -> tuple[str, str]:
+def api_scopes(chosen) -> list[str]:
+    """The integration API scopes among `chosen`, in their usual order; DomainError for others."""
+    chosen = [scope for scope in dict.fromkeys(chosen or ()) if scope]
+    unknown = [scope for scope in chosen if scope not in API_SCOPES]
+    if unknown:
+        raise DomainError(f"Not an API scope: {', '.join(unknown)} (choose from {', '.join(API_SCOPES)}).",
+                          field="api_scopes")
+    return [scope for scope in API_SCOPES if scope in chosen]
+
+
+def _client_of(session: Session, system: BackendSystem):
+    from portal.auth.provider import clients
+
+    return clients.client_by_client_id(session, system.oauth_client_id) if system.oauth_client_id else None
+
+
+def client_api_scopes(session: Session, system: BackendSystem) -> list[str] | None:
+    """The API scopes the system's client may ask for; None while it has no (enabled) client."""
+    client = _client_of(session, system)
+    return None if client is None else [scope for scope in API_SCOPES if scope in (client.scopes or [])]
+
+
+def create_client(session: Session, actor, system: BackendSystem, *, scopes=()) -> tuple[str, str]:
     """An OAuth client (client credentials) for the system to call the portal, or a new secret for
-    the one it has. Returns (client_id, secret); the secret is shown once and stored hashed."""
+    the one it has. A new client gets `entitlements` and the chosen API `scopes` (a new secret
+    leaves an existing client's scopes alone: set_api_scopes changes them). Returns
+    (client_id, secret); the secret is shown once and stored hashed."""
     from portal.auth.provider import clients
 
     require_admin_of(actor, system.company_id, "manage this system's client")
-    existing = clients.client_by_client_id(session, system.oauth_client_id) if system.oauth_client_id else None
+    chosen = api_scopes(scopes)
+    existing = _client_of(session, system)
+    details = {"system_id": system.id, "audience": system.audience}
     if existing is not None:
         secret = clients.new_secret(session, existing)
         action, client_id = "system.client_secret_replaced", existing.client_id
@@ -118,13 +152,38 @@ def create_client(session: Session, actor, system: BackendSystem) -> tuple[str, 
         client, secret = clients.register_client(
             session, name=system.name, owner_company_id=system.company_id, redirect_uris=[],
             grant_types=["client_credentials"], token_endpoint_auth_method="client_secret_basic",  # noqa: S106
-            scopes=["entitlements"], audience=system.audience, created_by_person_id=actor.id)
+            scopes=[SYSTEM_SCOPE, *chosen], audience=system.audience, created_by_person_id=actor.id)
         system.oauth_client_id, client_id, action = client.client_id, client.client_id, "system.client_created"
+        details["api_scopes"] = chosen
         session.flush()
     audit.record(session, actor_person_id=actor.id, action=action, subject=f"system:{system.id}",
-                 details={"system_id": system.id, "audience": system.audience, "client_id": client_id},
-                 company_ids=[system.company_id])
+                 details={**details, "client_id": client_id}, company_ids=[system.company_id])
     return client_id, secret
+
+
+def set_api_scopes(session: Session, actor, system: BackendSystem, scopes) -> list[str]:
+    """Choose which integration API scopes the system's client may ask for (it keeps
+    `entitlements`). Taking one away also stops tokens issued before from using it at the API.
+    Returns the scopes now allowed."""
+    from portal.auth.provider import clients
+
+    require_admin_of(actor, system.company_id, "change this system's client")
+    chosen = api_scopes(scopes)
+    client = _client_of(session, system)
+    if client is None:
+        raise DomainError("Create the system's OAuth client first.", field="api_scopes")
+    before = [scope for scope in API_SCOPES if scope in (client.scopes or [])]
+    if before == chosen:
+        return chosen
+    others = [scope for scope in client.scopes or [] if scope not in API_SCOPES and scope != SYSTEM_SCOPE]
+    clients.set_scopes(session, client, [SYSTEM_SCOPE, *others, *chosen])
+    audit.record(session, actor_person_id=actor.id, action="system.client_scopes_changed",
+                 subject=f"system:{system.id}",
+                 details={"system_id": system.id, "audience": system.audience, "client_id": client.client_id,
+                          "api_scopes": chosen, "added": [s for s in chosen if s not in before],
+                          "removed": [s for s in before if s not in chosen]},
+                 company_ids=[system.company_id])
+    return chosen
 
 
 def entitlements_of(session: Session, system_id: int, *, include_removed: bool = False) -> list[Entitlement]:

@@ -148,6 +148,15 @@ def all_clients(session: Session) -> list[OAuthClient]:
     return list(session.scalars(select(OAuthClient).order_by(OAuthClient.id.desc())))
 
 
+def set_scopes(session: Session, client: OAuthClient, scopes: list[str]) -> list[str]:
+    """Change the scopes a client may ask for; returns them. New tokens follow at once; tokens
+    issued before keep their `scope` claim (the integration API honours only what the client may
+    still ask for)."""
+    client.scopes = _check_choices(scopes, SUPPORTED_SCOPES, "scopes")
+    session.flush()
+    return list(client.scopes)
+
+
 def new_secret(session: Session, client: OAuthClient) -> str:
     """Replace a confidential client's secret; the old one stops working at once."""
     if client.is_public:
