@@ -67,7 +67,9 @@ class Category(Base):
 
 class Thread(Base):
     __tablename__ = "forum_threads"
-    __table_args__ = (Index("ix_forum_threads_category_activity", "category_id", "pinned", "last_post_at"),)
+    # The first for a category's page, the second for "latest activity anywhere" (home page, API listing).
+    __table_args__ = (Index("ix_forum_threads_category_activity", "category_id", "pinned", "last_post_at"),
+                      Index("ix_forum_threads_activity", "last_post_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)

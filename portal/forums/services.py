@@ -402,7 +402,11 @@ def readable_threads(session: Session, viewer: Viewer, *, category_id: int | Non
         readable = [category_id]
     if not readable:
         return []
-    stmt = select(Thread).where(Thread.category_id.in_(readable), Thread.deleted_at.is_(None))
+    # Across categories, walk ix_forum_threads_activity newest first and filter: "+ 0" keeps the
+    # planner (SQLite without ANALYZE statistics) from reading every readable category's threads
+    # through the category index and sorting them all (20k threads: 19 ms → 1 ms).
+    in_category = Thread.category_id if category_id is not None else Thread.category_id + 0
+    stmt = select(Thread).where(in_category.in_(readable), Thread.deleted_at.is_(None))
     if tag is not None:
         found = find_tag(session, tag)
         if found is None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 03:06:27.504064
+Create Date: 2026-12-02 13:42:42.961148
 """
 from alembic import op
 import sqlalchemy as sa
@@ -916,6 +916,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('external_id', name=op.f('uq_forum_threads_external_id'))
     )
     with op.batch_alter_table('forum_threads', schema=None) as batch_op:
+        batch_op.create_index('ix_forum_threads_activity', ['last_post_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_forum_threads_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_forum_threads_category_activity', ['category_id', 'pinned', 'last_post_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_forum_threads_category_id'), ['category_id'], unique=False)
@@ -1188,6 +1189,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_forum_threads_category_id'))
         batch_op.drop_index('ix_forum_threads_category_activity')
         batch_op.drop_index(batch_op.f('ix_forum_threads_author_id'))
+        batch_op.drop_index('ix_forum_threads_activity')
 
     op.drop_table('forum_threads')
     with op.batch_alter_table('feed_activity_targets', schema=None) as batch_op:
