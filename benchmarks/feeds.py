@@ -20,9 +20,7 @@ loading the rows, the visibility check), 30 items a page:
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -38,21 +36,6 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 STEP = timedelta(seconds=15)
 BATCH = 50_000
 
-
-def _private_postgres(url: str):
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"portal_feeds_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def _rows(count: int, seed: int):
@@ -201,14 +184,14 @@ def main() -> None:
     from portal.feeds.cursor import FeedCursor
     from portal.feeds.feed_query import newest_for_targets
     from portal.feeds.models import Activity
-    from portal.migrate import upgrade
+    from portal.migrate import scratch_postgres_database, upgrade
     from portal.profiles.visibility import Viewer
 
     folder = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
     drop = None
     reuse = False
     if args.database_url:
-        url, drop = _private_postgres(normalize_database_url(args.database_url))
+        url, drop = scratch_postgres_database(normalize_database_url(args.database_url), "portal_feeds_bench")
     else:
         path = Path(args.keep) if args.keep else folder / "bench.db"
         reuse = path.exists()

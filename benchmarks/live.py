@@ -126,22 +126,6 @@ def _warm_up(port: int, thread_id: int, cookie: str) -> None:
         time.sleep(1)
 
 
-def _scratch_postgres(url: str):
-    """A database of this run's own on the server `url` names; returns its URL and a drop function."""
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"live_bench_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
-
 
 def _logged_at(app, thread_id: int) -> float:
     """When the newest event of the thread's channel was written to the live log (epoch seconds)."""
@@ -330,12 +314,12 @@ def main() -> None:
 
     from portal import create_app
     from portal.config import normalize_database_url
-    from portal.migrate import upgrade
+    from portal.migrate import scratch_postgres_database, upgrade
 
     folder = Path(tempfile.mkdtemp(prefix="live-bench-"))
     drop = None
     if args.database_url:
-        url, drop = _scratch_postgres(normalize_database_url(args.database_url))
+        url, drop = scratch_postgres_database(normalize_database_url(args.database_url), "live_bench")
     else:
         url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)

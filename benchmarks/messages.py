@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -37,21 +36,6 @@ READER, READER_CONVERSATIONS = 1, 400
 START = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 50_000
 
-
-def _private_postgres(url: str):
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"portal_messages_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def _load(session, conversations: int, messages: int, seed: int) -> None:
@@ -152,14 +136,14 @@ def main() -> None:
     from portal import create_app
     from portal.db import db
     from portal.messages import services
-    from portal.migrate import upgrade
+    from portal.migrate import scratch_postgres_database, upgrade
     from portal.profiles.models import Person
 
     drop = None
     folder = tempfile.mkdtemp(prefix="messages-bench-")
     url = f"sqlite:///{folder}/bench.db"
     if args.database_url:
-        url, drop = _private_postgres(args.database_url)
+        url, drop = scratch_postgres_database(args.database_url, "portal_messages_bench")
     try:
         upgrade(url)
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench",

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
 from portal.config import normalize_database_url
 from portal.db import db
 from portal.extensions import limiter
-from portal.migrate import upgrade
+from portal.migrate import scratch_postgres_database, upgrade
 
 REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES") == "1"
 
@@ -41,22 +38,6 @@ def _postgres_url() -> str | None:
     return normalize_database_url(url)
 
 
-def _private_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
-    """A fresh database of this run's own next to the configured one, so that two runs at once
-    (several developers, or a benchmark) never drop each other's tables. Returns its URL and
-    a function that drops it."""
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
-
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
@@ -65,7 +46,7 @@ def database_url(tmp_path_factory):
     if url is None:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url, drop = _private_postgres_database(url)
+        url, drop = scratch_postgres_database(url, "portal_test")
     upgrade(url)
     yield url
     if drop is not None:

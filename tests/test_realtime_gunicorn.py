@@ -18,8 +18,8 @@ import requests
 
 from portal import create_app
 from portal.db import db, utcnow
-from portal.migrate import upgrade
-from tests.conftest import _postgres_url, _private_postgres_database
+from portal.migrate import scratch_postgres_database, upgrade
+from tests.conftest import _postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "gunicorn-test-secret"  # noqa: S105 - signs this test's own session cookies
@@ -38,7 +38,7 @@ def ecosystem(tmp_path_factory):
     if url is None:
         url = f"sqlite:///{folder / 'live.db'}"
     else:
-        url, drop = _private_postgres_database(url)
+        url, drop = scratch_postgres_database(url, "portal_test_gunicorn")
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "setup"), "SECRET_KEY": SECRET,
                       "SEARCH_BACKGROUND_REBUILD": False})
