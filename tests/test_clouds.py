@@ -228,6 +228,34 @@ def test_incremental_tables_match_a_full_rebuild(session, forum, monkeypatch, ex
         assert value[0] == pytest.approx(rebuilt[1][key][0], abs=1e-6)
 
 
+def test_many_people_changing_profile_tags_in_one_commit_match_a_full_rebuild(session, forum):
+    """An import (or `portal demo`) sets hundreds of people's tags in one commit: their terms are
+    replaced together, and what was there before is taken out exactly."""
+    a, b, c, d, e = forum["people"][:5]
+    for person, skills in ((a, ["Roasting", "Cupping"]), (b, ["Roasting"]), (c, ["Brewing"]), (d, ["Cupping"])):
+        set_person_tags(session, person, "skill", skills)
+    set_person_tags(session, a, "interest", ["Latte art"])
+    session.commit()
+    set_person_tags(session, a, "skill", ["Cupping", "Grinding"])  # one kept, one dropped, one new
+    set_person_tags(session, b, "skill", [])  # all gone
+    set_person_tags(session, c, "interest", ["Brewing"])  # a second kind
+    set_person_tags(session, e, "offer", ["Green beans"])  # a first tag; d is left alone
+    session.commit()
+
+    def snapshot():
+        session.expire_all()
+        person = {(r.person_id, r.scope, r.term): (r.weight, r.display) for r in session.scalars(select(PersonTerm))}
+        buckets = {(r.bucket, r.term): (r.posts, r.people, r.display) for r in session.scalars(select(BucketTerm))}
+        return person, buckets
+
+    incremental = snapshot()
+    assert (a.id, "tag:skill", tag_key("Grinding")) in incremental[0]
+    assert not any(key[0] == b.id for key in incremental[0])
+    rebuild_all(session)
+    session.commit()
+    assert incremental == snapshot()
+
+
 def test_cli_rebuild_reports_counts(runner, session, forum):
     forums.create_thread(session, forum["general"], forum["people"][0].id, "Water", "Water hardness matters.")
     session.commit()
