@@ -7,7 +7,7 @@ import pytest
 from portal.db import db
 from portal.feeds.services import follow
 from portal.forums import services as forums
-from portal.forums.models import GROUP_ROLE_MEMBER
+from portal.forums.models import GROUP_ROLE_MEMBER, Category
 from portal.messages import services as messages
 from portal.notifications.services import mark_read, notify
 from portal.profiles.models import Person
@@ -94,3 +94,30 @@ def test_a_message_reaches_its_recipients_with_their_unread_count(session, forum
     messages.mark_read(session, lee, message.conversation_id)
     session.commit()
     assert _events(session, lee.id, "messages")[-1].data == {"unread": 0}
+
+
+def test_one_commit_of_many_activities_reaches_each_follower_it_may_reach(session, forum):
+    """A commit with several activities (as an import or the demo makes) is sorted out per follower:
+    the tag's and the author's followers hear of the public thread; only the group member of the
+    private one; nobody of their own posts."""
+    dana, lee, mo = (session.get(Person, forum[key]) for key in ("dana_id", "lee_id", "mo_id"))
+    follow(session, lee, "person", dana.id)
+    follow(session, mo, "person", dana.id)
+    session.commit()
+    general = session.get(Category, session.get(forums.Thread, forum["public"]).category_id)
+    tagged = make_thread(session, general, lee, title="EDI mapping", tags=["edi"])
+    tag_id = forums.thread_tags(session, [tagged.id])[tagged.id][0].id
+    follow(session, dana, "tag", tag_id)
+    session.commit()
+    before = live_log.newest_id(session)
+    forums.reply(session, session.get(forums.Thread, forum["public"]), dana.id, "Public news")
+    forums.reply(session, session.get(forums.Thread, forum["secret"]), dana.id, "Group news")
+    forums.reply(session, tagged, mo.id, "We map EDI daily")
+    session.commit()
+
+    def heard(person) -> int:
+        return len([r for r in _events(session, person.id, "feed") if r.id > before])
+
+    assert heard(lee) == 1  # Dana's public reply; not the group's
+    assert heard(mo) == 2  # Dana's replies, the group's too
+    assert heard(dana) == 1  # Mo's reply in the thread with the tag she follows

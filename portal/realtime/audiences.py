@@ -35,46 +35,62 @@ def thread_channel(thread_id: int) -> str:
 
 
 def _feed_activity(session: Session, event: dict) -> list[LiveEntry]:
-    from portal.feeds.models import Activity
-    from portal.feeds.services import followers_of, visible_to
+    from portal.feeds.services import visible_to
 
-    activity = session.get(Activity, int(event["activity_id"]))
+    cache = session.info.get(_BATCH_CACHE, {})
+    if "activities" not in cache:  # entries_for prefetches the whole commit; this is one event alone
+        cache = _prefetch_feed_activities(session, [event])
+    activity = cache["activities"].get(int(event["activity_id"]))
     if activity is None:
         return []
-    # One commit can hold thousands of activities about the same targets (a bulk import, the demo):
-    # followers and viewers are looked up once per commit (the cache lives while entries_for runs).
-    cache = session.info.setdefault(_BATCH_CACHE, {"followers": {}, "viewers": {}})
     followers: set[int] = set()
     for kind, target_id in event.get("targets") or ():
-        key = (kind, int(target_id))
-        if key not in cache["followers"]:
-            cache["followers"][key] = followers_of(session, kind, int(target_id))
-        followers.update(cache["followers"][key])
+        followers.update(cache["followers"].get((kind, int(target_id)), ()))
     # An activity meant for a few people (an accepted introduction) shows in their own feeds.
-    followers.update(int(pid) for pid in getattr(activity, "audience", None) or ())
+    followers.update(int(pid) for pid in activity.audience or ())
     followers.discard(activity.actor_person_id)  # one's own doings are already on one's page
-    known = cache["viewers"]
-    missing = followers - known.keys()
-    if missing:
-        known.update(dict.fromkeys(missing))
-        known.update({viewer.person_id: viewer for viewer in viewers_of(session, missing)})
-    data = {"activity_id": activity.id}
-    viewers = [known[pid] for pid in sorted(followers) if known[pid] is not None]
-    return [LiveEntry(person_channel(viewer.person_id), FEED, data)
+    viewers = [viewer for viewer in map(cache["viewers"].get, sorted(followers)) if viewer is not None]
+    return [LiveEntry(person_channel(viewer.person_id), FEED, {"activity_id": activity.id})
             for viewer in viewers if visible_to(session, viewer, activity)]
+
+
+def _prefetch_feed_activities(session: Session, batch: list[dict]) -> dict:
+    """One commit can hold thousands of activities (a bulk import, the demo): the activities, the
+    followers of all their targets and those followers' viewers are read with a few IN queries
+    for the whole commit instead of a few queries per activity. Activities are read as rows of
+    the columns `visible_to` looks at, not as ORM objects: thousands of those cost more than the
+    query."""
+    from portal.feeds.models import Activity
+    from portal.feeds.services import IN_CHUNK, followers_of_targets
+
+    feed_events = [e for e in batch if e.get("event") == "feed.activity"]
+    ids = sorted({int(e["activity_id"]) for e in feed_events})
+    columns = (Activity.id, Activity.actor_person_id, Activity.audience, Activity.group_id, Activity.members_only,
+               Activity.hidden_at)
+    activities = {row.id: row for start in range(0, len(ids), IN_CHUNK)
+                  for row in session.execute(select(*columns).where(Activity.id.in_(ids[start:start + IN_CHUNK])))}
+    followers = followers_of_targets(session, {
+        (kind, int(target_id)) for e in feed_events for kind, target_id in e.get("targets") or ()})
+    everyone = {pid for people in followers.values() for pid in people}
+    everyone.update(int(pid) for row in activities.values() for pid in row.audience or ())
+    cache = session.info.setdefault(_BATCH_CACHE, {})
+    cache.update(activities=activities, followers=followers,
+                 viewers={viewer.person_id: viewer for viewer in viewers_of(session, everyone)})
+    return cache
 
 
 def viewers_of(session: Session, person_ids: Iterable[int]) -> list:
     """Viewers for people with an account (membership and admin role as a page would see them).
     Connections are left out: activity visibility does not depend on them."""
     from portal.auth.models import User
+    from portal.feeds.services import IN_CHUNK
     from portal.profiles.models import Person
     from portal.profiles.visibility import Viewer
 
     ids = sorted({int(pid) for pid in person_ids})
-    if not ids:
-        return []
-    rows = session.execute(select(Person.id, User).join(User, User.id == Person.user_id).where(Person.id.in_(ids)))
+    rows = [row for start in range(0, len(ids), IN_CHUNK) for row in session.execute(
+        select(Person.id, User).join(User, User.id == Person.user_id)
+        .where(Person.id.in_(ids[start:start + IN_CHUNK])))]
     return [Viewer(person_id=person_id, is_member=user.is_active, is_ecosystem_admin=user.is_ecosystem_admin)
             for person_id, user in rows if user.is_active]
 
@@ -94,8 +110,7 @@ def _prefetch_notification_counts(session: Session, batch: list[dict]) -> None:
 
     people = {int(e["person_id"]) for e in batch if e.get("event") in ("notification.created", "notification.read")}
     if len(people) > 1:
-        cache = session.info.setdefault(_BATCH_CACHE, {"followers": {}, "viewers": {}})
-        cache["notification_counts"] = unread_counts(session, people)
+        session.info.setdefault(_BATCH_CACHE, {})["notification_counts"] = unread_counts(session, people)
 
 
 def _message_sent(session: Session, event: dict) -> list[LiveEntry]:
@@ -139,6 +154,8 @@ def entries_for(session: Session, batch: list[dict]) -> list[LiveEntry]:
     entries: list[LiveEntry] = []
     try:
         _prefetch_notification_counts(session, batch)
+        if any(event.get("event") == "feed.activity" for event in batch):
+            _prefetch_feed_activities(session, batch)
         for event in batch:
             handler = HANDLERS.get(event.get("event"))
             if handler is not None:
