@@ -25,10 +25,12 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
     from portal.companies.services import company_by_external_id
     from portal.db import db
     from portal.demo.documents import build_documents
+    from portal.demo.follows import build_follows
     from portal.demo.generator import OWNER_ID, build_ecosystem, plan_ecosystem
     from portal.demo.introductions import build_introductions
     from portal.documents.storage import store_from_config
     from portal.errors import DomainError
+    from portal.realtime import before_any_stream
 
     session = db.session
     if session.scalar(select(Company.id).limit(1)) is not None:
@@ -47,8 +49,11 @@ def demo_command(if_empty: bool, seed: int, companies: int, people: int) -> None
         result.counts.update(build_introductions(session, plan, result, now=today, seed=seed))
         result.counts.update(build_documents(session, plan, result, store_from_config(current_app.config),
                                              now=today, seed=seed))
-        from portal.demo.follows import build_follows; result.counts.update(build_follows(session, seed=seed))  # noqa: E702, I001
-        session.commit()
+        result.counts.update(build_follows(session, seed=seed))
+        # Search, feeds and clouds take in the whole ecosystem after this one commit; live updates
+        # have nobody to tell (every account and thread they would be for is created by it).
+        with before_any_stream():
+            session.commit()
     except (DomainError, RuntimeError) as error:
         session.rollback()
         raise click.ClickException(f"demo not created: {getattr(error, 'message', error)}") from None

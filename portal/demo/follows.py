@@ -14,7 +14,7 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.feeds.services import follow
+from portal.demo import bulk
 from portal.profiles.models import Person
 from portal.profiles.services import connection_ids, person_tags
 from portal.profiles.visibility import Viewer
@@ -30,7 +30,7 @@ def build_follows(session: Session, *, seed: int) -> dict[str, Counter]:
     people = list(session.scalars(select(Person).where(Person.user_id.is_not(None)).order_by(Person.id)))
     tags = person_tags(session, [p.id for p in people])
     threads = [row.thread for row in recent_threads(session, Viewer(is_member=True), limit=40)]
-    counts: Counter = Counter()
+    follows: list[tuple[int, str, int]] = []
     for person in people:
         wanted: list[tuple[str, int]] = []
         if person.company_id is not None:
@@ -42,7 +42,5 @@ def build_follows(session: Session, *, seed: int) -> dict[str, Counter]:
         wanted += [("tag", tid) for tid in rng.sample(own_tags, min(TAGS_PER_PERSON, len(own_tags)))]
         others = [t.id for t in threads if t.author_id != person.id]
         wanted += [("thread", tid) for tid in rng.sample(others, min(THREADS_PER_PERSON, len(others)))]
-        for kind, target_id in wanted:
-            if follow(session, person, kind, target_id):
-                counts[kind] += 1
-    return {"follow": counts}
+        follows += [(person.id, kind, target_id) for kind, target_id in wanted]
+    return {"follow": bulk.insert_follows(session, follows)}

@@ -309,9 +309,10 @@ def build_ecosystem(session: Session, plan: DemoPlan) -> DemoResult:
     """Store the plan in the session's transaction (flushes, never commits)."""
     from portal.auth.models import ROLE_ECOSYSTEM_ADMIN, ROLE_MEMBER
     from portal.auth.services import register_account
-    from portal.companies.services import company_by_external_id
+    from portal.companies.models import Company
     from portal.interchange import import_records, validate_objects
-    from portal.profiles.services import person_by_external_id, set_company_membership, update_person_fields
+    from portal.profiles.models import Person
+    from portal.profiles.services import set_company_membership, update_person_fields
 
     records, errors, _warnings = validate_objects(enumerate(plan.records, start=1), session=session, name="demo")
     if errors:
@@ -324,9 +325,10 @@ def build_ecosystem(session: Session, plan: DemoPlan) -> DemoResult:
         for field_name, kind in tag_fields.get(record.kind, {}).items():
             tags.setdefault((record.kind, record.id), {})[kind] = record.data.pop(field_name, [])
     counts = import_records(session, [r for r in records if r.kind != "connection"])
-    people = {record.id: person_by_external_id(session, record.id) for record in records if record.kind == "person"}
-    companies = {record.id: company_by_external_id(session, record.id)
-                 for record in records if record.kind == "company"}
+    person_ids = [record.id for record in records if record.kind == "person"]
+    found = bulk.by_external_id(session, Person, person_ids)
+    people = {person_id: found[person_id] for person_id in person_ids}  # in the plan's order
+    companies = bulk.by_external_id(session, Company, [record.id for record in records if record.kind == "company"])
     ids = bulk.tag_ids(session, [name for kinds in tags.values() for names in kinds.values() for name in names])
     bulk.insert_company_tags(session, {companies[key].id: kinds for (kind, key), kinds in tags.items()
                                        if kind == "company"}, ids)

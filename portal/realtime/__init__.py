@@ -7,6 +7,9 @@ relay's listener already exists in every process (portal/event_relay.py), so rid
 extra Redis connection or thread; each receiving process then reads the rows from the shared
 database, in commit order, instead of trusting pub/sub (at most once) with the content — a lost
 message only delays delivery until the next wake-up or a stream's periodic check.
+
+`before_any_stream()` lets a data load that no open page can be waiting for (`portal demo`) skip
+the log; see its docstring for when that holds.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from __future__ import annotations
 import atexit
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -27,6 +33,8 @@ from portal.realtime.broker import LiveBroker
 logger = logging.getLogger(__name__)
 APPENDED_EVENT = "live.appended"
 PRUNE_EVERY_SECONDS = 60.0
+# True inside `before_any_stream()`: this thread's commits write nothing to the live log.
+_no_stream_can_listen: ContextVar[bool] = ContextVar("live_no_stream_can_listen", default=False)
 
 
 def broker_of(app: Flask) -> LiveBroker:
@@ -53,9 +61,31 @@ def _reader(app: Flask):
     return read_after, newest_id
 
 
+@contextmanager
+def before_any_stream() -> Iterator[None]:
+    """Commits made inside this block by this thread — with the follow-up commits their after-commit
+    handlers make, such as feed activities — write no rows to the live event log.
+
+    A row of the log only ever reaches a stream that is open when it is written (a new stream
+    starts after the newest row; a reconnecting one resumes after an id it was sent), and a stream
+    needs a logged-in person. So the rows of a load are pointless when every person and thread
+    they would be addressed to is created by the load itself: `portal demo` fills a portal that has
+    no companies yet — usually before the server even starts (`make run`) — and its people, accounts,
+    follows and threads come into being in its one commit, so no page can be listening for them.
+    (Someone who had an account before and follows a tag the demo uses sees its threads on their
+    next page load instead of live.) A ContextVar, not an app setting: commits of the server's
+    request threads, if one runs in the same process, keep their live updates.
+    """
+    token = _no_stream_can_listen.set(True)
+    try:
+        yield
+    finally:
+        _no_stream_can_listen.reset(token)
+
+
 def _on_commit(batch: list[dict]) -> None:
     """This process committed: log the live events, deliver them here, tell the other processes."""
-    if not any(event.get("event") in HANDLERS for event in batch):
+    if _no_stream_can_listen.get() or not any(event.get("event") in HANDLERS for event in batch):
         return
     app = current_app._get_current_object()
     state = app.extensions.get("live_state")
