@@ -193,7 +193,7 @@ class LiveBroker:
             else:
                 adopted.append(stream)
         if adopted:
-            self.writer.ready(adopted)
+            self.writer.wait_for_round(self.writer.ready(adopted), timeout=0.25)
 
     def wake(self) -> None:
         """New rows may be in the log: deliver them. Never blocks behind another reader: if one
