@@ -1,6 +1,6 @@
 """Live updates: N concurrent SSE subscribers on one app process, one event, how fast it reaches them.
 
-Usage: .venv/bin/python benchmarks/live.py [--subscribers 1000] [--rounds 5] [--database-url URL]
+Usage: .venv/bin/python benchmarks/live.py [--subscribers 1000] [--rounds 20] [--database-url URL]
                                            [--redis-url URL]
        (WEB_CONCURRENCY=2 … --redis-url URL: the streams spread over two worker processes)
 
@@ -307,7 +307,7 @@ def _percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
     args = parser.parse_args()
@@ -375,6 +375,7 @@ def main() -> None:
     if spreads:
         print(f"first to last stream of a round: p50 {statistics.median(spreads) * 1000:.0f} ms, "
               f"max {max(spreads) * 1000:.0f} ms")
+        print("first to last stream, round by round (ms):", " ".join(f"{value * 1000:.0f}" for value in spreads))
     closed = result["closed"]
     if closed:
         print(f"SIGTERM: {len(closed)} of {result['subscribers']} streams closed by the server within "
