@@ -74,20 +74,25 @@ def server(ecosystem, tmp_path):
                                 "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{base}/live/stream", timeout=5).status_code == 401:
-                break
-        except requests.RequestException:  # not listening yet, or still starting its worker
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-        time.sleep(0.2)
-    yield base, process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-    log.close()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/live/stream", timeout=5).status_code == 401:
+                    break
+            except requests.RequestException:  # not listening yet, or still starting its worker
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+            time.sleep(0.2)
+        yield base, process
+    finally:  # also when it never came up: no server outlives its test
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
 
 
 def _events(lines) -> list[str]:
