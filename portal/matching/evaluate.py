@@ -92,8 +92,12 @@ def evaluate(session: Session, before: datetime, *, k: int = 10, seed: int = 7,
     graph = build_graph(session, until=before)
     universe = sorted(active)
     rng = random.Random(seed)
+    # The engine's random walks are seeded by each person's place among the active people, not by
+    # the id itself: ids differ from one database to the next (PostgreSQL sequences are not rolled
+    # back), and the evaluation must score the same data the same way everywhere.
+    place = {pid: number for number, pid in enumerate(universe)}
     rankers = {
-        "engine": lambda pid, pool: _engine(graph, pid, pool, k, weights),
+        "engine": lambda pid, pool: _engine(graph, pid, pool, k, weights, seed=seed + place[pid]),
         "random": lambda pid, pool: rng.sample(sorted(pool), min(k, len(pool))),
         "popularity": lambda pid, pool: sorted(pool, key=lambda c: (-activity.get(c, 0), c))[:k],
         "adamic_adar": lambda pid, pool: _adamic_adar(social, pid, pool, k),
@@ -111,12 +115,12 @@ def evaluate(session: Session, before: datetime, *, k: int = 10, seed: int = 7,
     return Evaluation(before, k, len(truth), len(future), results)
 
 
-def _engine(graph, pid: int, pool: set[int], k: int, weights: Weights) -> list[int]:
+def _engine(graph, pid: int, pool: set[int], k: int, weights: Weights, *, seed: int) -> list[int]:
     subject = subject_of(graph, pid, own=True)
     if subject is None:
         return []
-    ranked = [m.candidate_id for m in score_people(graph, subject, exclude=set(), shortlist=400, weights=weights)
-              if m.candidate_id in pool]
+    ranked = [m.candidate_id for m in score_people(graph, subject, exclude=set(), shortlist=400, weights=weights,
+                                                   seed=seed) if m.candidate_id in pool]
     if len(ranked) < k:  # too few reachable candidates: fill with the most active of the rest
         rest = sorted(pool - set(ranked), key=lambda c: (-graph.node((PERSON, c)).get("act", 0.0), c))
         ranked += rest[:k - len(ranked)]
