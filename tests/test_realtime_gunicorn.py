@@ -20,6 +20,7 @@ from portal import create_app
 from portal.db import db, utcnow
 from portal.migrate import scratch_postgres_database, upgrade
 from tests.conftest import _postgres_url
+from tests.test_realtime_writer import _read_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "gunicorn-test-secret"  # noqa: S105 - signs this test's own session cookies
@@ -106,15 +107,6 @@ def _open_http10(base: str, path: str, cookie: str) -> socket.socket:
     sock = socket.create_connection((address, int(port)), timeout=10)
     sock.sendall(f"GET {path} HTTP/1.0\r\nHost: {host}\r\nCookie: session={cookie}\r\n\r\n".encode())
     return sock
-
-
-def _read_until(sock: socket.socket, wanted: bytes) -> bytes:
-    received = b""
-    while wanted not in received:
-        data = sock.recv(65536)
-        assert data, f"closed early: {received!r}"
-        received += data
-    return received
 
 
 def _reply_through_the_form(base: str, thread_id: int, cookie: str, text: str) -> None:
